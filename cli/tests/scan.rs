@@ -177,6 +177,9 @@ fn an_input_that_never_ends_is_refused() {
     let out = trustcheck(&["account", "--auth-details", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("more than 256 MiB"), "{}", stderr(&out));
+    let out = trustcheck(&["terraform", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("more than 256 MiB"), "{}", stderr(&out));
 }
 
 /// A key that decides which roles there are, written twice, leaves it to the deploying parser:
@@ -6641,12 +6644,17 @@ fn a_reference_to_a_name_the_template_does_not_declare_says_so() {
     std::fs::write(&path, template.to_string()).unwrap();
     let (_, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
     std::fs::remove_file(&path).unwrap();
+    // CloudFormation refuses the template ("Unresolved resource dependencies"): the role fails
+    // closed, the finding saying why.
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
     assert_eq!(
-        role(&report, "R")["notes"],
-        serde_json::json!([
-            "Ref TrustedAcct is unresolved (neither a parameter nor a resource of this template: CloudFormation refuses it)",
-            "Ref Declared is unresolved (no parameter default; pass --parameter Declared=VALUE)"
-        ])
+        r["findings"][0]["message"],
+        "Ref TrustedAcct: CloudFormation refuses the template: neither a parameter nor a resource of this template (\"Unresolved resource dependencies\")"
+    );
+    assert_eq!(
+        r["notes"],
+        serde_json::json!(["Ref Declared is unresolved (no parameter default; pass --parameter Declared=VALUE)"])
     );
     // With a transform (SAM, a macro), a resource it makes (a state machine's role) is no error.
     let mut transformed = template.clone();

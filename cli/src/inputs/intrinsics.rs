@@ -205,14 +205,14 @@ enum Assumed<'t> {
     NotTheDefault,
 }
 
-/// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
-/// at most one entry of a mapping is read.
 /// Of a note on a function CloudFormation refuses: the role fails closed on it.
 pub(crate) const REFUSED_FUNCTION: &str = ": CloudFormation refuses the template: ";
 
 /// The functions CloudFormation has in a resource's properties ("Intrinsic function reference";
-/// `Fn::ForEach`, `Fn::Length` and `Fn::ToJsonString` with `AWS::LanguageExtensions`).
-const CLOUDFORMATION_FUNCTIONS: [&str; 20] = [
+/// `Fn::ForEach` and `Fn::Length` with `AWS::LanguageExtensions`, whose `Fn::ToJsonString` is
+/// read on its own), and org-formation's, which it writes out before CloudFormation reads the
+/// template (its text functions are read, the rest left unresolved).
+const CLOUDFORMATION_FUNCTIONS: [&str; 28] = [
     "Ref",
     "Condition",
     "Fn::And",
@@ -233,12 +233,20 @@ const CLOUDFORMATION_FUNCTIONS: [&str; 20] = [
     "Fn::Split",
     "Fn::Sub",
     "Fn::Transform",
+    "Fn::CopyValue",
+    "Fn::EnumTargetAccounts",
+    "Fn::EnumTargetRegions",
+    "Fn::Include",
+    "Fn::JsonString",
+    "Fn::MD5",
+    "Fn::ReadFile",
+    "Fn::TargetCount",
 ];
 
 /// The functions [`Resolver::intrinsic`] reads in each shape CloudFormation takes them in: one
-/// that reaches its last arm has arguments of another shape.
-const SHAPED_HERE: [&str; 8] = [
-    "Ref",
+/// that reaches its last arm has arguments of another shape. (Not `Ref`, which
+/// `AWS::LanguageExtensions` lets take a function: one left unresolved.)
+const SHAPED_HERE: [&str; 7] = [
     "Fn::GetAtt",
     "Fn::Sub",
     "Fn::Join",
@@ -248,6 +256,8 @@ const SHAPED_HERE: [&str; 8] = [
     "Fn::FindInMap",
 ];
 
+/// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
+/// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
 /// The key a deployment passes that a mapping lacks (its `FindInMap` reads the `DefaultValue`).
 const KEY_IT_LACKS: &str = "(a key it lacks)";
@@ -444,6 +454,13 @@ impl<'s, 't> Resolver<'s, 't> {
         self.unknown_because(what, "")
     }
 
+    /// A value of a template CloudFormation refuses (`why`): noted so, which fails the role closed
+    /// ([`REFUSED_FUNCTION`]), and opaque.
+    fn refused(&mut self, what: &str, why: &str) -> String {
+        self.unresolved.push(format!("{what}{REFUSED_FUNCTION}{why}"));
+        opaque(what)
+    }
+
     /// The marker names `what`; the note adds `why`.
     fn unknown_because(&mut self, what: &str, why: &str) -> String {
         self.unresolved.push(format!("{what} is unresolved{why}"));
@@ -541,9 +558,9 @@ impl<'s, 't> Resolver<'s, 't> {
                         Some(Json::String(joined))
                     }
                     // Text where the list is (`!Join [":", "a"]`): CloudFormation refuses it.
-                    Some(Json::String(_)) if matches!(parts[1].value, Value::Scalar(_)) => Some(Json::String(
-                        self.unknown_because("Join", " (of text, not a list: CloudFormation refuses it)"),
-                    )),
+                    Some(Json::String(_)) if matches!(parts[1].value, Value::Scalar(_)) => {
+                        Some(Json::String(self.refused("Fn::Join", "it joins text, not a list")))
+                    }
                     _ => self.unknown_json("Join of a list the template does not give"),
                 }
             }
@@ -594,10 +611,10 @@ impl<'s, 't> Resolver<'s, 't> {
                         // A list written out in the template, and an index it gives: past the end,
                         // CloudFormation refuses the template ("cannot select nonexistent value").
                         if matches!(parts[1].value, Value::Seq(_)) && !assumed {
-                            return Some(Json::String(self.unknown_because(
-                                "Select",
+                            return Some(Json::String(self.refused(
+                                "Fn::Select",
                                 &format!(
-                                    " (index {index} of a list of {} written here: CloudFormation refuses it)",
+                                    "index {index} of a list of {} written here (\"cannot select nonexistent value\")",
                                     items.len()
                                 ),
                             )));
@@ -939,7 +956,8 @@ impl<'s, 't> Resolver<'s, 't> {
                     }
                     // CloudFormation refuses the template ("Unresolved resource dependencies").
                     None => {
-                        " (neither a parameter nor a resource of this template: CloudFormation refuses it)".to_owned()
+                        let why = "neither a parameter nor a resource of this template (\"Unresolved resource dependencies\")";
+                        return Some(Json::String(self.refused(&format!("Ref {target}"), why)));
                     }
                 };
                 return Some(Json::String(self.unknown_parameter(target, &why)));
@@ -1114,7 +1132,11 @@ impl<'s, 't> Resolver<'s, 't> {
             true => "",
             false if self.stack.transformed => " (not declared here: the template's transform may make it)",
             // CloudFormation refuses the template ("Unresolved resource dependencies").
-            false => " (no resource of this template has that id: CloudFormation refuses it)",
+            false if known.is_some() => "",
+            false => {
+                let why = "no resource of this template has that id (\"Unresolved resource dependencies\")";
+                return self.refused(&format!("GetAtt {resource}.{attribute}"), why);
+            }
         };
         known.unwrap_or_else(|| self.unknown_because(&format!("GetAtt {resource}.{attribute}"), why))
     }
@@ -1549,15 +1571,17 @@ mod tests {
         assert_eq!(v[3], "b");
         assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(
-            notes[0].contains("index 5 of a list of 2 written here: CloudFormation refuses it"),
+            notes[0].contains("Fn::Select: CloudFormation refuses the template: index 5 of a list of 2 written here"),
             "{notes:?}"
         );
         assert!(
-            notes[1].contains("of text, not a list: CloudFormation refuses it"),
+            notes[1].contains("Fn::Join: CloudFormation refuses the template: it joins text, not a list"),
             "{notes:?}"
         );
         assert!(
-            notes[2].contains("GetAtt Missing.Arn is unresolved (no resource of this template has that id"),
+            notes[2].contains(
+                "GetAtt Missing.Arn: CloudFormation refuses the template: no resource of this template has that id"
+            ),
             "{notes:?}"
         );
         // A resource of the template whose attribute isn't known here is not refused.

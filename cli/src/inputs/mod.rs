@@ -1076,11 +1076,6 @@ fn glob_matches(pattern: &glob::Pattern, path: &str) -> bool {
     pattern.matches_with(path, AS_A_SHELL)
 }
 
-/// The most of an input read (256 MiB): an account of 5,000 roles (IAM's most) writes about
-/// 10 MB of authorization details, a made-up one of 60,000 about 110 MB. Past it the input is refused, so that a pipe that never ends (`yes |`)
-/// or a device (`/dev/urandom`) can't take the memory.
-const MAX_INPUT_BYTES: u64 = 256 << 20;
-
 /// What makes two names one file: its device and inode, which a hard link shares with its
 /// target (it has no path in common with it), else the path resolved (links, `..`).
 fn file_identity(file: &Path) -> Result<(u64, u64), PathBuf> {
@@ -1092,28 +1087,44 @@ fn file_identity(file: &Path) -> Result<(u64, u64), PathBuf> {
     Err(file.canonicalize().unwrap_or_else(|_| file.to_path_buf()))
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
+/// The most of a pipe or device read (256 MiB): an account of 5,000 roles (IAM's most) writes
+/// about 10 MB of authorization details, a made-up one of 60,000 about 110 MB. Past it the input
+/// is refused, so that a pipe that never ends (`yes |`) or a device (`/dev/urandom`) can't take
+/// the memory. A regular file is read whole: its size is known.
+const MAX_STREAM_BYTES: u64 = 256 << 20;
+
+/// The bytes of `path`, or of standard input for `-` (as `policy` reads it).
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, std::io::Error> {
     use std::io::Read;
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().take(MAX_STREAM_BYTES + 1).read_to_end(&mut bytes)?;
+    } else {
+        let mut file = std::fs::File::open(path)?;
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            file.read_to_end(&mut bytes)?;
+            return Ok(bytes);
+        }
+        file.take(MAX_STREAM_BYTES + 1).read_to_end(&mut bytes)?;
+    }
+    if bytes.len() as u64 > MAX_STREAM_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "more than {} MiB from a pipe or device: no template, plan or account listing is this long (one that never ends?)",
+                MAX_STREAM_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     let read_error = |source| InputError::Read {
         path: path.display().to_string(),
         source,
     };
-    let mut bytes = Vec::new();
-    // `-` is standard input, as for `policy`.
-    let read = match path.as_os_str() == "-" {
-        true => std::io::stdin().take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes),
-        false => std::fs::File::open(path).and_then(|file| file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)),
-    };
-    read.map_err(read_error)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(read_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "more than {} MiB: no template, plan or account listing is this long (a pipe or device that never ends?)",
-                MAX_INPUT_BYTES >> 20
-            ),
-        )));
-    }
+    let bytes = read_bytes(path).map_err(read_error)?;
     text_of(&bytes).map(std::borrow::Cow::into_owned).map_err(read_error)
 }
 

@@ -778,7 +778,12 @@ impl<'t> Template<'t> {
                 })
                 .collect(),
             accounts: named_where(holds_account_ids),
-            transformed: root.get("Transform").is_some(),
+            // A macro's transform, or an `AWS::Include` among the resources or parameters, may
+            // declare what the template refers to.
+            transformed: root.get("Transform").is_some()
+                || ["Resources", "Parameters"]
+                    .iter()
+                    .any(|section| root.get(section).and_then(|s| s.get("Fn::Transform")).is_some()),
             eks_clusters: (resources.iter())
                 .filter(|r| matches!(r.kind, "AWS::EKS::Cluster" | "Custom::AWSCDK-EKS-Cluster"))
                 .map(|r| r.id.to_owned())
@@ -2738,6 +2743,13 @@ impl<'t> Template<'t> {
                 let made = (!users.is_empty()).then(|| self.made_in(assume.clone()));
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, statement_lines) = trust_document(&mut assuming, trust);
+                // A function CloudFormation refuses down one way refuses the whole template: the
+                // role fails closed ([`readable_document`]), whichever way is judged.
+                let refused = (assuming.unresolved.iter()).find(|n| n.contains(REFUSED_FUNCTION));
+                if let Some(note) = refused.filter(|n| !resolver.unresolved.contains(n)) {
+                    resolver.unresolved.push(note.clone());
+                }
+                let other = readable_document(other, &assuming.unresolved);
                 let renamed = self.renamed_functions(users, &mut assuming);
                 let absent = self.absent_functions(role, users, &mut assuming);
                 // The functions' own conditions were weighed above: only the trust's count here.

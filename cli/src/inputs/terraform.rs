@@ -350,7 +350,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         path: source.clone(),
         source: error,
     };
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let bytes = super::read_bytes(path).map_err(read_error)?;
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(shape(
             "a saved plan file (terraform plan -out), which is binary: scan what `terraform show -json FILE > plan.json` writes",
