@@ -6860,6 +6860,7 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         "sensitive-condition",
         "sensitive-stack",
         "sensitive-terraform-0.15",
+        "sensitive-terraform-0.15-whole",
     ] {
         let path = format!("tests/terraform/{plan}.json");
         for format in ["json", "text", "sarif"] {

@@ -147,23 +147,29 @@ struct Resource {
 /// values' `sensitive_values` came later (1.0). A planned resource without them takes its
 /// change's, so that no secret of such a plan is printed.
 fn mark_sensitive_as_changes_do(module: &mut Module, changes: &[ResourceChange]) {
-    let marks: HashMap<&str, &Map<String, Json>> = (changes.iter())
+    // An object of marks, or `true`: every value of the resource.
+    let marks: HashMap<&str, &Json> = (changes.iter())
         .filter_map(|c| match c.change.as_ref()?.after_sensitive.as_ref()? {
-            Json::Object(marks) if !marks.is_empty() => Some((c.address.as_str(), marks)),
+            marks @ Json::Object(map) if !map.is_empty() => Some((c.address.as_str(), marks)),
+            all @ Json::Bool(true) => Some((c.address.as_str(), all)),
             _ => None,
         })
         .collect();
     if marks.is_empty() {
         return;
     }
-    fn mark(module: &mut Module, marks: &HashMap<&str, &Map<String, Json>>) {
+    fn mark(module: &mut Module, marks: &HashMap<&str, &Json>) {
         for resource in &mut module.resources {
-            if let Some(marked) = marks
-                .get(resource.address.as_str())
-                .filter(|_| resource.sensitive_values.is_empty())
-            {
-                resource.sensitive_values = (*marked).clone();
-            }
+            let marked = marks.get(resource.address.as_str());
+            let Some(marked) = marked.filter(|_| resource.sensitive_values.is_empty()) else {
+                continue;
+            };
+            resource.sensitive_values = match marked {
+                Json::Object(map) => map.clone(),
+                _ => (resource.values.keys())
+                    .map(|key| (key.clone(), Json::Bool(true)))
+                    .collect(),
+            };
         }
         for child in &mut module.child_modules {
             mark(child, marks);
