@@ -2000,9 +2000,10 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, host: &str, 
             denies_callers_of(d, allow, only, subject.partition)
                 && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
                 && d.conditions.iter().any(|c| amr_admits(c) == Some((true, false)))
-                && d.conditions
-                    .iter()
-                    .all(|c| amr_admits(c).is_some() || holds_for_every_admitted(c, allow, only, policy.version))
+                && d.conditions.iter().all(|c| {
+                    amr_admits(c).is_some()
+                        || holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
+                })
         })
     };
     // A condition on another provider's key, or on one no federated request carries, that fails
@@ -3248,7 +3249,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || no_request_has_its_values(policy, s, subject)
-            || crate::validity::principal_arn_excludes_every_caller(s).is_some()
+            || crate::validity::kept_to_no_caller(s).is_some()
         {
             continue;
         }
@@ -4192,7 +4193,7 @@ pub(crate) fn guard_conditions_for<'p>(
             // A time condition that holds from now on (`DateGreaterThan aws:CurrentTime` a past
             // date) holds for every caller too.
             let holds = |c: &Condition| {
-                holds_for_every_admitted(c, allow, only, policy.version)
+                holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
                     || crate::evaluate::time_from_now(c, subject.now, Effect::Deny) == Some(Tri::True)
             };
             let positive = |c: &Condition| positive_of(c, sent_by_every_caller(&c.key, allow, only) == Some(true));
@@ -4415,6 +4416,7 @@ pub(crate) fn holds_for_every_admitted(
     allow: &Statement,
     only: Option<(PrincipalKind, &str)>,
     version: Version,
+    partition_known: bool,
 ) -> bool {
     let demanded = demanded_by(allow, c);
     let callers_are_iam_principals = || {
@@ -4615,7 +4617,7 @@ pub(crate) fn holds_for_every_admitted(
             }))
         // Exceptions none of whose ARNs is a caller's (a role's session's, which the key never holds).
         || (c.key.eq_ignore_ascii_case("aws:PrincipalArn")
-            && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p)))
+            && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p, partition_known)))
         || (pins_accounts && each_callers_account(&named))
         || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
         || every_request()

@@ -793,7 +793,9 @@ pub(crate) fn is_federation_key_of_another(key: &str, service: &str) -> bool {
 /// identity there on some of their ways of calling only: their organization's, a service's for a
 /// resource of theirs, what their SAML session asserts, the owner of a VPC endpoint of theirs (`aws:PrincipalAccount` =
 /// `${aws:VpceAccount}`, `aws:PrincipalArn` like `arn:aws:iam::${aws:VpceAccount}:role/*`,
-/// `aws:PrincipalOrgID` = `${aws:VpceOrgID}`). Such a variable tells their ways apart as a
+/// `aws:PrincipalOrgID` = `${aws:VpceOrgID}`), the network they call from or their instance's
+/// (`aws:Ec2InstanceSourceVpc` = `${aws:SourceVpc}`: their instance calling through their own
+/// endpoint). Such a variable tells their ways apart as a
 /// condition on its key does (adding that condition can't let more strangers in). Only where the
 /// two can be equal: an account id is never an organization id or a VPC's ARN.
 pub(crate) fn theirs_on_some_calls_as(key: &str, value: &str, name: &str) -> bool {
@@ -803,12 +805,14 @@ pub(crate) fn theirs_on_some_calls_as(key: &str, value: &str, name: &str) -> boo
     if saml_key_a_session_carries(name).is_some() {
         return true;
     }
-    if !(is_organization_key(name) || is_source_key(name) || is_endpoint_owner_key(name)) {
+    let network = is_network_key(name) || compute_property(name).is_some();
+    if !(is_organization_key(name) || is_source_key(name) || is_endpoint_owner_key(name) || network) {
         return false;
     }
     let everywhere = Stranger {
         via_service: true,
         through_endpoint: true,
+        on_compute: true,
         ..Stranger::DIRECT
     };
     let ctx = RequestContext::stranger(None, everywhere);

@@ -1426,7 +1426,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             arn_exception: (!s.principals.negated && !s.principals.aws.is_empty())
                 .then(|| {
                     (conditions.iter()).find(|c| {
-                        (s.principals.entries()).all(|(kind, p)| kind == PrincipalKind::Aws && excepts_none_of(c, p))
+                        (s.principals.entries()).all(|(kind, p)| {
+                            kind == PrincipalKind::Aws && excepts_none_of(c, p, !subject.partition_is_stand_in)
+                        })
                     })
                 })
                 .flatten(),
@@ -1622,7 +1624,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(principal)) {
             continue;
         }
-        if let Some(condition) = principal_arn_names_another(s, principal) {
+        if let Some(condition) = principal_arn_names_another(s, principal, !subject.partition_is_stand_in) {
             dead.push(Dead::AnotherCallerArn { principal, condition });
         }
     }
@@ -1832,7 +1834,11 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
 /// A condition of `s` on `aws:PrincipalArn` that none of AWS principal `p`'s callers meets: every
 /// value names another account's roles and users, or another role or user than the one `p`
 /// names (`Principal` `role/deploy` beside `aws:PrincipalArn` `role/other`) ([`names_none_of`]).
-pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str) -> Option<&'s Condition<'p>> {
+pub(crate) fn principal_arn_names_another<'s, 'p>(
+    s: &'s Statement<'p>,
+    p: &str,
+    partition_known: bool,
+) -> Option<&'s Condition<'p>> {
     // Most statements have none: told before the principal is read. A wildcard narrowed so is
     // TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep every stranger out.
     if !s
@@ -1843,14 +1849,14 @@ pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str)
     {
         return None;
     }
-    (s.conditions.iter()).find(|c| names_none_of(c, p, false))
+    (s.conditions.iter()).find(|c| names_none_of(c, p, false, partition_known))
 }
 
 /// Whether `c`, a Deny's condition on `aws:PrincipalArn` under a negated operator, holds for
 /// every caller of AWS principal `p`: none of its values, the exceptions, is any of theirs
 /// (`ArnNotEquals` a role's session's ARN, which the key never holds) ([`names_none_of`]).
-pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
-    names_none_of(c, p, true)
+pub(crate) fn excepts_none_of(c: &Condition, p: &str, partition_known: bool) -> bool {
+    names_none_of(c, p, true, partition_known)
 }
 
 /// Whether `c` compares `aws:PrincipalArn` as text or ARNs (by a negated operator when
@@ -1859,7 +1865,7 @@ pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
 /// key holds the calling role's or user's own ARN, in every signed request: `…IfExists` reads as
 /// the plain operator; a set qualifier is not judged. Compared ignoring case, and a role or user
 /// named without a path may have any, so that only a caller who can't be the one named is judged.
-fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
+fn names_none_of(c: &Condition, p: &str, negated: bool, partition_known: bool) -> bool {
     use crate::policy::BaseOperator::{
         ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringEqualsIgnoreCase, StringLike, StringNotEqualsIgnoreCase,
         StringNotLike,
@@ -1895,6 +1901,8 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     let Some((partition_named, account, resources)) = arn_callers_of(p) else {
         return false;
     };
+    // A partition a template's scan stands in for (no region given) tells no ARN apart.
+    let partition_named = partition_named.filter(|_| partition_known).map(str::to_ascii_lowercase);
     // Under StringLike a `*` before the resource may span colons: its fields are not known.
     let spans_colons = matches!(base, StringLike | StringNotLike);
     let pattern = matches!(base, StringLike | StringNotLike | ArnLike | ArnNotLike);
@@ -1915,7 +1923,9 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
         }
         // A partition's principals' ARNs are of that partition (`arn:aws-cn:…`).
         !glob(service, "iam", false)
-            || partition_named.is_some_and(|named| !glob(partition, &named.to_ascii_lowercase(), false))
+            || partition_named
+                .as_ref()
+                .is_some_and(|named| !glob(partition, named, false))
             || !glob(arn_account, account, false)
             || !resources
                 .iter()
@@ -1959,10 +1969,11 @@ fn arn_callers_of(p: &str) -> Option<(Option<&str>, &str, Vec<String>)> {
 /// its values (written out) names a role's sessions, a root, a federated user, or anything but a
 /// role or a user. Every signed request carries the key, with one value: `…IfExists` reads as the
 /// plain operator; a set qualifier is not judged.
-pub(crate) fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringLike};
     s.conditions.iter().find(|c| {
-        let Operator::Known { base, set: None, .. } = c.operator else {
+        // One value in every signed request: a set qualifier compares it as the plain operator.
+        let Operator::Known { base, .. } = c.operator else {
             return false;
         };
         let arn_operator = matches!(base, ArnEquals | ArnLike);
@@ -1991,13 +2002,17 @@ fn signs_alone(s: &Statement) -> bool {
 /// but a statement that never applies.
 pub(crate) fn wildcard_kept_to_no_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     (s.effect == Effect::Allow && signs_alone(s) && s.principals.aws.iter().any(|p| p == "*"))
-        .then(|| {
-            principal_arn_excludes_every_caller(s)
-                .or_else(|| identity_center_path_left_out(s))
-                .or_else(|| principal_type_excludes_callers_of(s, "*"))
-                .or_else(|| principal_arn_taken_literally(s))
-        })
+        .then(|| kept_to_no_caller(s))
         .flatten()
+}
+
+/// The condition of `s` that keeps it to ARNs or types no caller that signs has, whoever its AWS
+/// principals are ([`wildcard_kept_to_no_caller`]'s kinds).
+pub(crate) fn kept_to_no_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    principal_arn_excludes_every_caller(s)
+        .or_else(|| identity_center_path_left_out(s))
+        .or_else(|| principal_type_excludes_callers_of(s, "*"))
+        .or_else(|| principal_arn_taken_literally(s))
 }
 
 /// The path IAM Identity Center's roles are under, before the identity source's region (none in
@@ -3630,7 +3645,9 @@ pub(crate) fn covering_deny_for(
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only, policy.version);
+        let holds = |c: &Condition| {
+            crate::checks::holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
+        };
         if !holds_for_every_caller_of(d, callers, negated, subject.now, holds) {
             return false;
         }
