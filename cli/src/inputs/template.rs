@@ -778,12 +778,15 @@ impl<'t> Template<'t> {
                 })
                 .collect(),
             accounts: named_where(holds_account_ids),
-            // A macro's transform, or an `AWS::Include` among the resources or parameters, may
-            // declare what the template refers to.
+            // A macro's transform, an `AWS::Include` among the resources or parameters, a
+            // registry module (`Ci.Role`, `CiRole`) or org-formation (`!Ref MasterAccount`, which
+            // it writes out first) may declare what the template refers to.
             transformed: root.get("Transform").is_some()
                 || ["Resources", "Parameters"]
                     .iter()
-                    .any(|section| root.get(section).and_then(|s| s.get("Fn::Transform")).is_some()),
+                    .any(|section| root.get(section).and_then(|s| s.get("Fn::Transform")).is_some())
+                || resources.iter().any(|r| r.kind.ends_with("::MODULE"))
+                || is_org_formation(root),
             eks_clusters: (resources.iter())
                 .filter(|r| matches!(r.kind, "AWS::EKS::Cluster" | "Custom::AWSCDK-EKS-Cluster"))
                 .map(|r| r.id.to_owned())
@@ -4069,6 +4072,18 @@ const REPEATS_THE_KEY: &str = " repeats the key ";
 fn once_each(notes: Vec<String>) -> Vec<String> {
     let mut seen = HashSet::new();
     notes.into_iter().filter(|note| seen.insert(note.clone())).collect()
+}
+
+/// An org-formation template (`AWSTemplateFormatVersion: 2010-09-09-OC`, organization bindings),
+/// whose names of the organization's accounts org-formation writes out before CloudFormation
+/// reads it.
+fn is_org_formation(root: &Node) -> bool {
+    root.get("AWSTemplateFormatVersion")
+        .and_then(Node::as_str)
+        .is_some_and(|version| version.ends_with("-OC"))
+        || ["OrganizationBinding", "OrganizationBindings", "Organization"]
+            .iter()
+            .any(|key| root.get(key).is_some())
 }
 
 /// The trust policy as resolved, or none where a function CloudFormation refuses was met on the

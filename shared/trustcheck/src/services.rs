@@ -93,18 +93,21 @@ pub(crate) fn service_meant(principal: &str) -> Option<&'static str> {
             .find(|usual| usual.strip_suffix(".amazonaws.com") == Some(name));
     }
     // China's partition names most services as every other does: IAM there refuses
-    // `lambda.amazonaws.com.cn` ("Invalid principal in policy"), which `${AWS::URLSuffix}`
-    // writes. Only EC2 and EMR (and regional CodeDeploy and CloudWatch Logs names, not judged
-    // here) take the partition's domain.
+    // `lambda.amazonaws.com.cn` ("Invalid principal in policy", aws/aws-cdk#2198), which
+    // `${AWS::URLSuffix}` writes. Some take the partition's domain (EC2, EMR, Systems Manager,
+    // CodeDeploy, CloudWatch Logs), and for most there is no public word either way: only those
+    // IAM is known to refuse so are judged.
     if let Some(name) = principal.strip_suffix(".amazonaws.com.cn") {
-        const PARTITIONAL: [&str; 5] = [
-            "ec2",
-            "elasticmapreduce",
-            "codedeploy",
-            "delivery.logs",
-            "vpc-flow-logs",
+        const REFUSED_IN_CHINA: [&str; 7] = [
+            "lambda",
+            "ecs-tasks",
+            "eks",
+            "monitoring.rds",
+            "apigateway",
+            "cloudformation",
+            "events",
         ];
-        return (!PARTITIONAL.contains(&name) && !name.starts_with("logs"))
+        return (REFUSED_IN_CHINA.contains(&name))
             .then(|| {
                 SERVICES_MISTYPED
                     .iter()
