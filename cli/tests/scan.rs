@@ -380,24 +380,21 @@ fn a_function_cloudformation_refuses_fails_the_role_closed() {
     // A registry module declares its resources (`Ci.Role`, `CiRole`), and org-formation its
     // accounts (`!Ref MasterAccount`), which it writes out before CloudFormation reads the
     // template: not refused.
-    let module = format!(
-        "{}  Ci:\n    Type: My::IAM::CiRole::MODULE\n",
-        role_with("!GetAtt CiRole.Arn")
-    );
-    let (_, report) = template_report("module.yaml", &module);
-    assert!(
-        !ids(&role(&report, "R")["findings"]).contains(&"POLICY_UNPARSEABLE"),
-        "{report}"
-    );
-    let org_formation = format!(
-        "AWSTemplateFormatVersion: '2010-09-09-OC'\n{}",
-        role_with("!Ref MasterAccount")
-    );
-    let (_, report) = template_report("org-formation.yaml", &org_formation);
-    assert!(
-        !ids(&role(&report, "R")["findings"]).contains(&"POLICY_UNPARSEABLE"),
-        "{report}"
-    );
+    let declared_elsewhere = [
+        format!(
+            "{}  Ci:\n    Type: My::IAM::CiRole::MODULE\n",
+            role_with("!GetAtt CiRole.Arn")
+        ),
+        format!(
+            "AWSTemplateFormatVersion: '2010-09-09-OC'\n{}",
+            role_with("!Ref MasterAccount")
+        ),
+    ];
+    for template in &declared_elsewhere {
+        let (_, report) = template_report("declared-elsewhere.yaml", template);
+        let findings = ids(&role(&report, "R")["findings"]);
+        assert!(!findings.contains(&"POLICY_UNPARSEABLE"), "{template}: {report}");
+    }
     // A function CloudFormation has, resolved only when it deploys, stays a value to judge.
     let (_, report) = template_report("imported.yaml", &role_with("!ImportValue partner-account"));
     let r = role(&report, "R");
