@@ -395,6 +395,13 @@ fn a_function_cloudformation_refuses_fails_the_role_closed() {
         let findings = ids(&role(&report, "R")["findings"]);
         assert!(!findings.contains(&"POLICY_UNPARSEABLE"), "{template}: {report}");
     }
+    // `AWS::LanguageExtensions` lets a function name what `Ref` refers to: the name it gives.
+    let named_by_a_function = format!(
+        "Transform: AWS::LanguageExtensions\nParameters:\n  TrustAccount: {{Type: String, Default: '*'}}\n{}",
+        role_with("!Ref {'Fn::Sub': TrustAccount}")
+    );
+    let (_, report) = template_report("ref-of-a-function.yaml", &named_by_a_function);
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
     // A function CloudFormation has, resolved only when it deploys, stays a value to judge.
     let (_, report) = template_report("imported.yaml", &role_with("!ImportValue partner-account"));
     let r = role(&report, "R");

@@ -524,6 +524,12 @@ impl<'s, 't> Resolver<'s, 't> {
         let short = name.trim_start_matches("Fn::");
         match (name, &arg.value) {
             ("Ref", Value::Scalar(target)) => self.reference(target),
+            // `AWS::LanguageExtensions` lets a function name what is referred to
+            // (`!Ref {Fn::Sub: "${Stage}TrustedAccount"}`): the name it gives, when known.
+            ("Ref", Value::Map(_)) if self.stack.transformed => match self.known_string(arg) {
+                Some(target) => self.reference(&target),
+                None => self.unknown_json("Ref of a name the template does not give"),
+            },
             ("Fn::GetAtt", Value::Scalar(dotted)) => match dotted.split_once('.') {
                 Some((resource, attribute)) => Some(self.get_att(resource, attribute)),
                 None => self.unknown_json(&format!("GetAtt {dotted}")),
