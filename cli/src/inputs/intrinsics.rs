@@ -205,7 +205,8 @@ enum Assumed<'t> {
     NotTheDefault,
 }
 
-/// Of a note on a function CloudFormation refuses: the role fails closed on it.
+/// Of a note on a value CloudFormation refuses (a function it lacks, a name nothing declares, a
+/// list item past the end): the role fails closed on it.
 pub(crate) const REFUSED_FUNCTION: &str = ": CloudFormation refuses the template: ";
 
 /// The functions CloudFormation has in a resource's properties ("Intrinsic function reference";
