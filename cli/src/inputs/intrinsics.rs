@@ -760,8 +760,9 @@ impl<'s, 't> Resolver<'s, 't> {
                 // `!GetAttr`, a tool's own `!Rain::Constant`) or with one's arguments in another
                 // shape (`!If` of two): the role fails closed rather than be judged on a value
                 // no deployment has.
-                if !CLOUDFORMATION_FUNCTIONS.contains(&name) || SHAPED_HERE.contains(&name) {
-                    let why = match SHAPED_HERE.contains(&name) {
+                let shaped = SHAPED_HERE.contains(&name);
+                if shaped || !CLOUDFORMATION_FUNCTIONS.contains(&name) {
+                    let why = match shaped {
                         true => "its arguments are not as CloudFormation takes them",
                         false => "CloudFormation has no such function (\"Encountered unsupported function\"); a tool's own (rain's, a macro's) is resolved in what it writes, which is what to scan",
                     };

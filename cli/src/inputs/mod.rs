@@ -1215,14 +1215,15 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
         path: path.display().to_string(),
         source,
     };
-    if path.as_os_str() == "-" {
+    // Standard input (`-`), a pipe or a device (`/dev/zero` maps as empty, whatever it holds):
+    // read, as far as [`read_bytes`] reads one.
+    let file = match path.as_os_str() == "-" {
+        true => None,
+        false => Some(std::fs::File::open(path).map_err(read_error)?),
+    };
+    let Some(file) = file.filter(|f| f.metadata().is_ok_and(|m| m.is_file())) else {
         return Ok(parse(&read_text(path)?));
-    }
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    // A device (`/dev/zero`) maps as empty, whatever it holds: read it, as a pipe is.
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Ok(parse(&read_text(path)?));
-    }
+    };
     // SAFETY: the map is only read, and only while `parse` runs. Were another process to change
     // or truncate the file meanwhile, the text could change under the parser or a read could
     // fault (SIGBUS) and end the CLI: the usual price of mapping (ripgrep pays it too).

@@ -1589,8 +1589,7 @@ pub(crate) fn pinned_principals<'s, 'a>(s: &'s Statement<'a>, own_account: Optio
     }
     // Only AWS principals, who sign their requests and so always send aws:PrincipalArn: there an
     // `…IfExists` or `ForAllValues:` operator is the plain one.
-    let signed_only =
-        !s.principals.bare_wildcard && s.principals.federated.is_empty() && s.principals.service.is_empty();
+    let signed_only = crate::validity::signs_alone(s);
     let pins = |c: &Condition| {
         // Positive, and failing for a caller without the key (a federated one).
         let Operator::Known {

@@ -1988,7 +1988,7 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
 
 /// Whether every principal of `s` is an AWS one, whose callers sign their requests and so always
 /// send `aws:PrincipalArn` (a bare `"*"` names services too).
-fn signs_alone(s: &Statement) -> bool {
+pub(crate) fn signs_alone(s: &Statement) -> bool {
     !s.principals.negated
         && !s.principals.bare_wildcard
         && s.principals.federated.is_empty()
