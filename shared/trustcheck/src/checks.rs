@@ -60,6 +60,12 @@ impl<'r> Subject<'r> {
         self.account.filter(|_| !self.account_is_stand_in)
     }
 
+    /// The role's partition where it is known for sure: its ARN is, and the partition is no
+    /// stand-in (a template's role whose region is unknown).
+    pub fn partition_for_sure(&self) -> Option<&'r str> {
+        (self.arn.is_some() && !self.partition_is_stand_in).then_some(self.partition)
+    }
+
     /// A function uses the role, or its trust names Lambda or Lambda@Edge.
     pub fn is_lambda_role(&self, policy: &Policy) -> bool {
         !self.functions.is_empty()
@@ -1348,12 +1354,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
             .filter_map(|c| SessionAction::needed_to_send(&c.key));
         let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, s, read));
-        let partition = (subject.arn.is_some() && !subject.partition_is_stand_in).then_some(subject.partition);
         let contexts = contexts.map(|c| {
             c.at(subject.now)
                 .against_proposed(subject.proposed)
                 .with_role_tags(subject.role_tags)
-                .in_partition(partition)
+                .in_partition(subject.partition_for_sure())
         });
         for stranger in contexts {
             // Let in when some way of assuming the role is denied to them by no Deny. Each way
@@ -1476,7 +1481,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // An external id no request carries, or a value no request has, lets nobody in:
             // STATEMENT_NEVER_APPLIES says so.
             && !no_request_has_its_values(policy, s, subject)
-            && crate::validity::wildcard_kept_to_no_caller(s).is_none()
+            && crate::validity::wildcard_kept_to_no_caller(s, subject.partition_for_sure()).is_none()
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
@@ -3248,7 +3253,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || no_request_has_its_values(policy, s, subject)
-            || crate::validity::kept_to_no_caller(s).is_some()
+            || crate::validity::kept_to_no_caller(s, subject.partition_for_sure()).is_some()
         {
             continue;
         }

@@ -10,7 +10,7 @@ use crate::{
     contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext, Stranger},
     pattern::{
         arn_fields, arn_like, arn_matches_everything, glob, globs_meet, has_variable, has_wildcard, matches_everything,
-        names_any_account, strip_prefix_ignore_case,
+        names_any_account, of_another_partition, strip_prefix_ignore_case,
     },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
     validity::{holds_opaque, OPAQUE_PREFIX},
@@ -1513,14 +1513,7 @@ fn foreign_value_escaping(
 /// none of their ARNs.
 fn stranger_may_match(v: &str, foreign: Foreign, arn_operator: bool, identity: Identity, version: Version) -> bool {
     let principal_arn = identity.is_principal_arn();
-    let partition_field = || match arn_fields::<5>(v) {
-        Some([head, partition, ..]) if arn_operator || !has_wildcard(head) => Some(partition),
-        _ => None,
-    };
-    let of_another_partition = || {
-        (identity.partition.zip(partition_field()))
-            .is_some_and(|(role, written)| (arn_operator || !has_wildcard(written)) && !glob(written, role, false))
-    };
+    let of_another_partition = || (identity.partition).is_some_and(|role| of_another_partition(v, arn_operator, role));
     admits_stranger(v, foreign, arn_operator, principal_arn, version) && !(principal_arn && of_another_partition())
 }
 

@@ -107,6 +107,19 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
     text.bytes().any(|c| c == b'*' || c == b'?')
 }
 
+/// Whether ARN pattern `v` is of another partition than `partition` for sure: compared field by
+/// field and with case under an ARN operator, else only when written out up to the partition
+/// (under `StringLike` a `*` before it may span colons). `arn:aws-cn:…` is of another partition
+/// than `aws`'s, `arn:*:…` of none.
+pub(crate) fn of_another_partition(v: &str, arn_operator: bool, partition: &str) -> bool {
+    match arn_fields::<5>(v) {
+        Some([head, written, ..]) if arn_operator || !has_wildcard(head) => {
+            (arn_operator || !has_wildcard(written)) && !glob(written, partition, false)
+        }
+        _ => false,
+    }
+}
+
 /// Whether `pattern` (of `aws:PrincipalArn`) matches the ARN of no caller that can call
 /// `sts:AssumeRole`: an IAM role's or user's (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`,
 /// `…:user/…`). A role session's `aws:PrincipalArn` is its role's ARN ("Do not specify the

@@ -1177,6 +1177,12 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:PrincipalArn` for ARNs of another partition than the role's
+    /// ([`principal_arn_of_another_partition`]): IAM takes no principal of another partition.
+    OtherPartitionArn {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` asks `aws:PrincipalType` for types no caller that can assume a role has
     /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_callers_of`]).
     NoCallerType {
@@ -1281,6 +1287,7 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
+            | Dead::OtherPartitionArn { principal, .. }
             | Dead::NoCallerType { principal, .. }
             | Dead::IdentityCenterPath { principal, .. }
             | Dead::AnotherCallerArn { principal, .. }
@@ -1616,6 +1623,18 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             }
             if let Some(condition) = find(s, principal) {
                 dead.push(dead_as(principal, condition));
+            }
+        }
+    }
+    // A wildcard's callers asked to be of another partition: a named principal's are asked to be
+    // others than it names (below).
+    if let Some(condition) = (s.principals.aws.iter().any(|p| signed_wildcard(p)))
+        .then(|| principal_arn_of_another_partition(s, subject.partition_for_sure()))
+        .flatten()
+    {
+        for principal in (s.principals.aws.iter()).filter(|p| signed_wildcard(p)) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::OtherPartitionArn { principal, condition });
             }
         }
     }
@@ -1967,12 +1986,32 @@ fn arn_callers_of(p: &str) -> Option<(Option<&str>, &str, Vec<String>)> {
 
 /// A condition of `s` on `aws:PrincipalArn` that no caller able to assume a role meets: each of
 /// its values (written out) names a role's sessions, a root, a federated user, or anything but a
-/// role or a user. Every signed request carries the key, with one value: `…IfExists` reads as the
-/// plain operator; a set qualifier is not judged.
+/// role or a user.
 fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    principal_arn_kept_to(s, crate::pattern::names_no_assuming_caller)
+}
+
+/// A condition of `s` on `aws:PrincipalArn` each of whose values is an ARN of another partition
+/// than the role's, `partition` (`arn:aws-cn:iam::*:role/deploy` on a role in `aws`): IAM takes
+/// no principal of another partition, so no caller that can assume the role has such an ARN
+/// ([`crate::pattern::of_another_partition`]). `None` where the partition is not known.
+fn principal_arn_of_another_partition<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Option<&'p Condition<'p>> {
+    let partition = partition?;
+    principal_arn_kept_to(s, |v, arn_operator| {
+        !has_variable(v) && crate::pattern::of_another_partition(v, arn_operator, partition)
+    })
+}
+
+/// The positive comparison of `aws:PrincipalArn` in `s` (as ARNs, or as text) each of whose
+/// values, written out, is one `no_caller` says no caller's ARN matches (under an ARN operator
+/// when its second argument is true). Every signed request carries the key, with one value:
+/// `…IfExists` reads as the plain operator, and a set qualifier compares it as one.
+fn principal_arn_kept_to<'p>(
+    s: &'p Statement<'p>,
+    no_caller: impl Fn(&str, bool) -> bool,
+) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringLike};
     s.conditions.iter().find(|c| {
-        // One value in every signed request: a set qualifier compares it as the plain operator.
         let Operator::Known { base, .. } = c.operator else {
             return false;
         };
@@ -1980,9 +2019,7 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
         c.key.eq_ignore_ascii_case("aws:PrincipalArn")
             && matches!(base, ArnEquals | ArnLike | StringEquals | StringLike)
             && !c.values.is_empty()
-            && c.values
-                .iter()
-                .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator))
+            && c.values.iter().all(|v| !holds_opaque(v) && no_caller(v, arn_operator))
     })
 }
 
@@ -1997,22 +2034,27 @@ pub(crate) fn signs_alone(s: &Statement) -> bool {
 
 /// The condition of an Allow of `{"AWS": "*"}` that keeps it to ARNs no caller has: a session's,
 /// a root's, anything but a role's or a user's ([`principal_arn_excludes_every_caller`]), an
-/// Identity Center role without its path, a pattern compared as written; or to a type no caller
-/// is (`Account`). Every caller that signs sends both keys, so nobody gets in: no public trust,
-/// but a statement that never applies.
-pub(crate) fn wildcard_kept_to_no_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+/// Identity Center role without its path, a pattern compared as written, ARNs of another
+/// partition than the role's, `partition` (when known); or to a type no caller is (`Account`).
+/// Every caller that signs sends both keys, so nobody gets in: no public trust, but a statement
+/// that never applies.
+pub(crate) fn wildcard_kept_to_no_caller<'p>(
+    s: &'p Statement<'p>,
+    partition: Option<&str>,
+) -> Option<&'p Condition<'p>> {
     (s.effect == Effect::Allow && signs_alone(s) && s.principals.aws.iter().any(|p| p == "*"))
-        .then(|| kept_to_no_caller(s))
+        .then(|| kept_to_no_caller(s, partition))
         .flatten()
 }
 
 /// The condition of `s` that keeps it to ARNs or types no caller that signs has, whoever its AWS
 /// principals are ([`wildcard_kept_to_no_caller`]'s kinds).
-pub(crate) fn kept_to_no_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+pub(crate) fn kept_to_no_caller<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Option<&'p Condition<'p>> {
     principal_arn_excludes_every_caller(s)
         .or_else(|| identity_center_path_left_out(s))
         .or_else(|| principal_type_excludes_callers_of(s, "*"))
         .or_else(|| principal_arn_taken_literally(s))
+        .or_else(|| principal_arn_of_another_partition(s, partition))
 }
 
 /// The path IAM Identity Center's roles are under, before the identity source's region (none in
@@ -2635,7 +2677,7 @@ pub(crate) fn source_never_matches<'p>(
         .find(|c| c.values.iter().all(|v| is_account_id(v)))
         .map(|c| &c.values);
     // A template's or plan's role is in its partition too, when the region it is deployed to is known.
-    let partition = (subject.arn.is_some() && !subject.partition_is_stand_in).then_some(subject.partition);
+    let partition = subject.partition_for_sure();
     let never = |base, value: &str| -> Option<SourceMismatch> {
         if value.is_empty() || has_variable(value) || holds_opaque(value) {
             return None;
@@ -3994,6 +4036,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no caller meets: IAM Identity Center's roles are under the path aws-reserved/sso.amazonaws.com/ (then the identity source's region, none in us-east-1), which aws:PrincipalArn holds"
         ),
+        Dead::OtherPartitionArn { condition, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no caller meets: aws:PrincipalArn holds the caller's own ARN, and IAM lets no principal of another partition than the role's assume it"
+        ),
         Dead::NoCallerType { condition, .. } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -4557,6 +4604,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "in statement ",
             index,
             ", write AssumedRole (a role's sessions) or User (an IAM user) in aws:PrincipalType, the types of the callers that assume a role"
+        )),
+        Dead::OtherPartitionArn { .. } => Some(text!(
+            "in statement ",
+            index,
+            ", name in aws:PrincipalArn the callers' ARNs in the role's partition, or remove the statement: a principal of another partition needs a role there"
         )),
         Dead::NoCallerArn { .. } => Some(text!(
             "in statement ",
