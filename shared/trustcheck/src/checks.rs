@@ -1878,7 +1878,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         let opens = |v: &&Cow<str>| OidcScope::opened_by(host, claim, v, like, policy.version);
                         let value = c.values.iter().find(opens).or(c.values.first()).map_or("", |v| v.as_ref());
                         message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
-                        message.push_str(", which names nobody in particular");
+                        let in_any_namespace = claim == "sub" && !every_service_account(value) && in_every_namespace(value);
+                        message.push_str(match (in_any_namespace, value.ends_with(":default")) {
+                            (true, true) => ", the default service account of every namespace, which each pod that names none runs as",
+                            (true, false) => ", a service account of that name in any namespace: whoever may create one anywhere can name it so",
+                            (false, _) => ", which names nobody in particular",
+                        });
                         let names = if claim == "email" { "email of one service account" } else { scope.names };
                         return (message, text!("narrow ", c.key, " in statement ", index, " to the exact ", names));
                     }
@@ -2503,7 +2508,7 @@ impl OidcScope {
                         || value.starts_with("repo:*")
                         || names_nothing(value)
                         || every_service_account(&open)
-                        || every_namespace_default_account(&open)
+                        || in_every_namespace(&open)
                         || every_user_of_a_login(&open)
                         || (ci_shaped
                             && (wild(name) || owner.is_some_and(|owner| opens_owner(named_owner(host, owner))))))
@@ -2664,13 +2669,26 @@ fn every_service_account(pattern: &str) -> bool {
         .all(|subject| glob(pattern, subject, false))
 }
 
-/// Does a `StringLike` subject admit the `default` service account of every namespace
-/// (`system:serviceaccount:*:default`)? Kubernetes makes one in each, and a pod that names none
-/// runs as it: nearly every workload of the cluster, new namespaces' too.
-fn every_namespace_default_account(pattern: &str) -> bool {
-    ["system:serviceaccount:0:default", "system:serviceaccount:23-45:default"]
+/// Does a `StringLike` subject admit a service account of its name in every namespace
+/// (`system:serviceaccount:*:default`, `…:*:ebs-csi-controller-sa`)? Kubernetes makes a
+/// `default` one in each, which a pod that names none runs as; and whoever may create a service
+/// account in any namespace, their team's own, may give it the name asked for. Told by the name
+/// as written (a wildcard in it as `x`) in two namespaces that share nothing. Not one with a
+/// policy variable, which a token's request may not have (and then matches nothing).
+fn in_every_namespace(pattern: &str) -> bool {
+    let Some(rest) = pattern
+        .strip_prefix("system:serviceaccount:")
+        .filter(|_| !has_variable(pattern))
+    else {
+        return false;
+    };
+    let name: String = (rest.rsplit(':').next().unwrap_or(rest))
+        .chars()
+        .map(|c| if c == '*' || c == '?' { 'x' } else { c })
+        .collect();
+    ["0", "23-45"]
         .iter()
-        .all(|subject| glob(pattern, subject, false))
+        .all(|namespace| glob(pattern, &text!("system:serviceaccount:", namespace, ":", name), false))
 }
 
 /// Each Teleport Cloud cluster signs its AWS integration's tokens with an issuer of its own, its
