@@ -806,19 +806,40 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
         incidents(&h),
         [
             ("trigger".into(), second.clone(), json!(["TRUST_OIDC_UNSCOPED"])),
-            ("resolve".into(), first, json!([]))
+            ("resolve".into(), first.clone(), json!([]))
         ]
     );
-    // One of the findings fixed, then back: no news, nothing is sent.
-    for (policy, time) in [
-        (PUBLIC, "2026-11-27T06:20:00.000Z"),
-        (PUBLIC_AND_ANY_REPO, "2026-11-27T06:30:00.000Z"),
-    ] {
-        h.run(change(policy, time), Context::default()).await.unwrap();
-        assert_eq!(incidents(&h), []);
-    }
-    // Fixed: the incident that is open is resolved, and again the one it replaced (in case its
-    // trigger never got through).
+    // One of the findings fixed: nothing is sent (the incident may be resolved by hand now).
+    h.run(change(PUBLIC, "2026-11-27T06:20:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(incidents(&h), []);
+    // Then back: a new exposure, paged as a new incident that replaces the open one.
+    h.run(
+        change(PUBLIC_AND_ANY_REPO, "2026-11-27T06:30:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    let third = json!(2);
+    assert_eq!(
+        incidents(&h),
+        [
+            ("trigger".into(), third.clone(), json!(["TRUST_OIDC_UNSCOPED"])),
+            ("resolve".into(), second.clone(), json!([])),
+            ("resolve".into(), first.clone(), json!([]))
+        ]
+    );
+    // Still so: nothing is sent.
+    h.run(
+        change(PUBLIC_AND_ANY_REPO, "2026-11-27T06:35:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(incidents(&h), []);
+    // Fixed: the incident that is open is resolved, and again those it replaced (in case their
+    // triggers never got through).
     h.run(change(LAMBDA_TRUST, "2026-11-27T06:40:00.000Z"), Context::default())
         .await
         .unwrap();
@@ -826,7 +847,14 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
         .into_iter()
         .map(|(action, number, _)| (action, number))
         .collect();
-    assert_eq!(resolved, [("resolve".into(), second), ("resolve".into(), json!(0))]);
+    assert_eq!(
+        resolved,
+        [
+            ("resolve".into(), third),
+            ("resolve".into(), second),
+            ("resolve".into(), first)
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

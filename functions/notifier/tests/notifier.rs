@@ -690,6 +690,7 @@ fn paged_row() -> LedgerEntry {
             findings: [(FindingId::TrustPublic, Severity::Critical)]
                 .into_iter()
                 .collect::<Seen>(),
+            latest: Seen::default(),
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),

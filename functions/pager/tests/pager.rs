@@ -425,6 +425,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             finding: Some(trustcheck::FindingId::TrustPublic),
             digest: false,
             findings: public(),
+            latest: Seen::default(),
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),
@@ -474,6 +475,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             findings: [(FindingId::CrossAccountUnconditioned, Severity::Medium)]
                 .into_iter()
                 .collect(),
+            latest: Seen::default(),
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),
@@ -712,6 +714,7 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
             finding: Some(FindingId::TrustPublic),
             digest: false,
             findings: public(),
+            latest: Seen::default(),
             on_route: Seen::default(),
             incident,
             replaced: Default::default(),

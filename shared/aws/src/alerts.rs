@@ -55,6 +55,12 @@ pub struct Alert {
     /// Empty for an alert recorded before findings were kept (then nothing is news until it is
     /// recorded again).
     pub findings: Seen,
+    /// Every finding of the evaluation recorded last, failing or not, at its severity then: one
+    /// on the route now that it lacked, or had lower, came back, which is news (an incident
+    /// resolved by hand in PagerDuty as the finding was fixed must not hide the role made public
+    /// again). Empty when read from a row of a release that didn't keep them (then nothing comes
+    /// back until it is recorded again).
+    pub latest: Seen,
     /// The failing findings on its route in the verdict that calls for it (page-worthy ones for a
     /// page). Not kept in the ledger.
     pub on_route: Seen,
@@ -155,6 +161,7 @@ impl Alert {
             finding: Some(worst.id),
             digest: false,
             findings: verdict.findings.iter().map(|f| (f.id, f.severity)).collect(),
+            latest: verdict.findings.iter().map(|f| (f.id, f.severity)).collect(),
             on_route: verdict
                 .failing()
                 .filter(|f| route_of(f) == route)
@@ -167,14 +174,15 @@ impl Alert {
     }
 
     /// The findings on this alert's route that are new since the open one was opened, or worse
-    /// than they were (none when that is not known: the open one was recorded before findings
-    /// were kept).
+    /// than they were, or back since the evaluation recorded last, which didn't have them or had
+    /// them lower (none of each when that is not known: the open one was recorded before
+    /// findings, or the latest ones, were kept).
     fn found_since(&self, open: &Alert) -> FindingSet {
-        if open.findings.is_empty() {
-            FindingSet::default()
-        } else {
-            self.on_route.worse_than(open.findings)
-        }
+        let since = |before: Seen| match before.is_empty() {
+            true => FindingSet::default(),
+            false => self.on_route.worse_than(before),
+        };
+        since(open.findings).union(since(open.latest))
     }
 }
 
@@ -298,7 +306,7 @@ pub struct Step {
     #[serde(default)]
     pub incident: u32,
     /// A trigger's findings that are new since the role's previous alert was opened, or worse
-    /// than they were: what the page is about.
+    /// than they were, or back since its last evaluation: what the page is about.
     #[serde(default)]
     pub new: FindingSet,
 }
@@ -451,6 +459,10 @@ impl FindingSet {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    pub fn union(self, other: FindingSet) -> FindingSet {
+        FindingSet(self.0 | other.0)
     }
 
     /// In catalog order.
@@ -1209,6 +1221,9 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
             if !alert.findings.is_empty() {
                 item.insert("findings".to_owned(), s(&alert.findings.tag()));
             }
+            if !alert.latest.is_empty() {
+                item.insert("latest".to_owned(), s(&alert.latest.tag()));
+            }
             if alert.incident > 0 {
                 item.insert("incident".to_owned(), AttributeValue::N(alert.incident.to_string()));
             }
@@ -1333,6 +1348,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .copied()
                     .unwrap_or(false),
                 findings: s("findings").map_or_else(Seen::default, |tag| Seen::from_tag(&tag)),
+                latest: s("latest").map_or_else(Seen::default, |tag| Seen::from_tag(&tag)),
                 on_route: Seen::default(),
                 incident: item
                     .get("incident")
@@ -1418,6 +1434,7 @@ mod tests {
             finding: Some(FindingId::TrustPublic),
             digest: false,
             findings: public,
+            latest: public,
             on_route: public,
             incident: 0,
             replaced: Replaced::default(),
@@ -1530,8 +1547,17 @@ mod tests {
         );
         assert_eq!(decide(Some(&high), Some(&critical))[1].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
-        // Lower now, the open incident is still the CRITICAL one: its resolve needs that key.
-        assert_eq!(Review::new(Some(&recorded(critical)), Some(high), 1).record, None);
+        // Lower now, the open incident is still the CRITICAL one: its resolve needs that key. (The
+        // row learns the lower finding: should it be CRITICAL again, it came back.)
+        let lower = Review::new(Some(&recorded(critical)), Some(high), 1).record.flatten();
+        assert_eq!(
+            lower.map(|a| (a.severity, a.incident, a.latest)),
+            Some((Severity::Critical, 0, high.latest))
+        );
+        assert_eq!(
+            actions(&decide(lower.as_ref(), Some(&critical))),
+            [(Trigger, Route::Page), (Resolve, Route::Page)]
+        );
         let other_finding = Alert {
             finding: Some(FindingId::LambdaTrustMissing),
             ..high
@@ -1572,6 +1598,7 @@ mod tests {
                 finding: worst.map(|(id, _)| id),
                 digest: false,
                 findings: seen(found),
+                latest: seen(found),
                 on_route: seen(found),
                 incident: 0,
                 replaced: Replaced::default(),
@@ -1619,14 +1646,8 @@ mod tests {
             actions(&decide(Some(&lambda), Some(&oidc))),
             [(Action::Trigger, Route::Page), (Action::Resolve, Route::Page)]
         );
-        // Nothing new: one of the findings fixed, then back, pages nothing; the incident keeps
-        // its key.
-        let review = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])), 2);
-        assert_eq!(review.steps, []);
-        assert_eq!(
-            review.record.flatten().map(|a| (a.incident, a.findings)),
-            Some((1, both.findings))
-        );
+        // Still failing: nothing new. One of the findings fixed: no page; the incident keeps its
+        // key, and the row the findings of this evaluation.
         assert_eq!(
             decide(
                 Some(&both),
@@ -1634,7 +1655,31 @@ mod tests {
             ),
             []
         );
-        // Two findings taking turns page once each, not at every turn.
+        let review = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])), 2);
+        assert_eq!(review.steps, []);
+        let fixed = review.record.flatten().expect("recorded: it has fewer findings now");
+        assert_eq!(
+            (fixed.incident, fixed.findings, fixed.latest),
+            (1, both.findings, seen(&[(LambdaTrustMissing, Critical)]))
+        );
+        // Then back (its incident perhaps resolved by hand meanwhile): a new exposure, a new
+        // incident about it, replacing the open one.
+        let review = Review::new(
+            Some(&fixed),
+            Some(paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)])),
+            2,
+        );
+        assert_eq!(
+            (review.steps.iter())
+                .map(|s| (s.action, s.incident, s.new))
+                .collect::<Vec<_>>(),
+            [
+                (Action::Trigger, 2, set(&[TrustPublic])),
+                (Action::Resolve, 1, set(&[])),
+                (Action::Resolve, 0, set(&[]))
+            ]
+        );
+        // Two findings taking turns page at each return.
         let with_c = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
         let review = Review::new(Some(&both), Some(with_c), 2);
         // The trigger, the open incident's resolve and that of the one it replaced.
@@ -1649,17 +1694,19 @@ mod tests {
             now.findings.iter().map(|(id, _)| id).collect::<FindingSet>(),
             set(&[LambdaTrustMissing, TrustPublic, TrustOidcUnscoped])
         );
+        let back = decide(
+            Some(&now),
+            Some(&paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)])),
+        );
         assert_eq!(
-            decide(
-                Some(&now),
-                Some(&paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)]))
-            ),
-            []
+            back.first().map(|s| (s.action, s.new)),
+            Some((Action::Trigger, set(&[LambdaTrustMissing])))
         );
         // A finding seen below the route before (the paging threshold lowered since) is no news;
         // the same finding worse than it was is (an OIDC trust widened to every repository).
         let with_medium_before = Alert {
             findings: seen(&[(TrustPublic, Critical), (TrustOidcUnscoped, Medium)]),
+            latest: seen(&[(TrustPublic, Critical), (TrustOidcUnscoped, Medium)]),
             ..recorded(paged(&[(TrustPublic, Critical)]))
         };
         let medium_paged = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Medium)]);
@@ -1672,6 +1719,7 @@ mod tests {
         // (the severity alone) and learns its findings.
         let legacy = Alert {
             findings: Seen::default(),
+            latest: Seen::default(),
             ..lambda
         };
         let review = Review::new(
