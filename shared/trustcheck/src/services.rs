@@ -257,6 +257,17 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             to_fill_in: Some("rule/REPLACE_WITH_RULE"),
             not_sent: &["event-bus/", "archive/", "replay/", "connection/", "api-destination/"],
         }),
+        // "Specify the trust anchor ARN in aws:SourceArn" (the Roles Anywhere guide's trust
+        // model; its profiles are no source): a session's certificate is checked against it.
+        "rolesanywhere.amazonaws.com" => Some(SourceArnKind {
+            service: "rolesanywhere",
+            resource: "trust-anchor/",
+            described: "it sends its trust anchor's ARN (arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID), not a profile's nor another service's",
+            example: "arn:aws:rolesanywhere:REGION:ACCOUNT:trust-anchor/ID",
+            never_holds: Some(":profile/"),
+            to_fill_in: None,
+            not_sent: &[],
+        }),
         _ => None,
     }
 }

@@ -2565,7 +2565,8 @@ pub(crate) fn source_values_meant(condition: &Condition, service: &str, alone: b
 /// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
 /// group's (`…:schedule-group/GROUP`), a VPC's or subnet's as the account's flow logs
 /// (`…:vpc-flow-log/*`), a resource type in another case as written (`eventdataStore/`), an
-/// event bus's as one of its rules to fill in, and, where the statement names the service
+/// event bus's as one of its rules to fill in, a Roles Anywhere profile's as a trust anchor to
+/// fill in, and, where the statement names the service
 /// `alone`, another service's resource as one of its own to fill in. `None` otherwise.
 pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
@@ -2618,6 +2619,12 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
         "eventdatastore/" => text!(sent.resource, strip_prefix_ignore_case(resource, sent.resource)?),
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
         "vpc-flow-log/" => text!(sent.resource, "*"),
+        // A trust anchor's, its resource type in another case; a profile's anchor (or another
+        // resource's) is not told by its ARN: one to fill in.
+        "trust-anchor/" => match strip_prefix_ignore_case(resource, sent.resource) {
+            Some(anchor) => text!(sent.resource, anchor),
+            None => text!(sent.resource, "REPLACE_WITH_TRUST_ANCHOR_ID"),
+        },
         // A rule of the bus named, its name to fill in.
         "" if sent.service == "events" => {
             match strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty()) {
