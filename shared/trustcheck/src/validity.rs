@@ -1183,6 +1183,12 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks for an AWS service as the caller (`Bool aws:PrincipalIsAWSService true`)
+    /// of an AWS principal, whose callers are IAM users and roles ([`asks_for_a_service`]).
+    AsksForAService {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` asks `aws:PrincipalType` for types no caller that can assume a role has
     /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_callers_of`]).
     NoCallerType {
@@ -1288,6 +1294,7 @@ impl Dead<'_> {
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
             | Dead::OtherPartitionArn { principal, .. }
+            | Dead::AsksForAService { principal, .. }
             | Dead::NoCallerType { principal, .. }
             | Dead::IdentityCenterPath { principal, .. }
             | Dead::AnotherCallerArn { principal, .. }
@@ -1586,7 +1593,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         fn(&'p Statement<'p>, &str) -> Option<&'p Condition<'p>>,
         fn(&'p str, &'p Condition<'p>) -> Dead<'p>,
     );
-    let no_caller: [NoCaller<'p>; 4] = [
+    let no_caller: [NoCaller<'p>; 5] = [
         (
             |s, _| principal_arn_excludes_every_caller(s),
             |principal, condition| Dead::NoCallerArn { principal, condition },
@@ -1599,6 +1606,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             Dead::NoCallerType { principal, condition }
         }),
         (
+            |s, _| asks_for_a_service(s),
+            |principal, condition| Dead::AsksForAService { principal, condition },
+        ),
+        (
             |s, _| principal_arn_taken_literally(s),
             |principal, condition| Dead::LiteralWildcard {
                 principal,
@@ -1610,8 +1621,11 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     let signed_wildcard = |p: &str| p == "*" && signs_alone(s);
     // Most statements ask neither key: told by one pass over the conditions.
     let asks_the_caller = || {
-        (s.conditions.iter())
-            .any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn") || c.key.eq_ignore_ascii_case("aws:PrincipalType"))
+        (s.conditions.iter()).any(|c| {
+            ["aws:PrincipalArn", "aws:PrincipalType", "aws:PrincipalIsAWSService"]
+                .iter()
+                .any(|key| c.key.eq_ignore_ascii_case(key))
+        })
     };
     for (find, dead_as) in no_caller
         .into_iter()
@@ -2055,6 +2069,27 @@ pub(crate) fn kept_to_no_caller<'p>(s: &'p Statement<'p>, partition: Option<&str
         .or_else(|| principal_type_excludes_callers_of(s, "*"))
         .or_else(|| principal_arn_taken_literally(s))
         .or_else(|| principal_arn_of_another_partition(s, partition))
+        .or_else(|| asks_for_a_service(s))
+}
+
+/// A condition of `s` that asks for an AWS service as the caller: `Bool
+/// aws:PrincipalIsAWSService true`, which every signed request carries, `false` for an IAM user's
+/// or role's ("does not allow … service principals", the IAM guide says of `{"AWS": "*"}`; a
+/// service is named as a `Service` principal). Not `BoolIfExists`, which a federated sign-in
+/// without the key meets.
+fn asks_for_a_service<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    s.conditions.iter().find(|c| {
+        matches!(
+            c.operator,
+            Operator::Known {
+                base: crate::policy::BaseOperator::Bool,
+                set: None,
+                if_exists: false
+            }
+        ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"))
+    })
 }
 
 /// The path IAM Identity Center's roles are under, before the identity source's region (none in
@@ -4048,6 +4083,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no caller meets: aws:PrincipalArn holds the caller's own ARN, and IAM lets no principal of another partition than the role's assume it"
         ),
+        Dead::AsksForAService { condition, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no caller meets: an AWS principal's callers are IAM users and roles, for whom aws:PrincipalIsAWSService is false (a service is named as a Service principal)"
+        ),
         Dead::NoCallerType { condition, .. } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -4611,6 +4651,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "in statement ",
             index,
             ", write AssumedRole (a role's sessions) or User (an IAM user) in aws:PrincipalType, the types of the callers that assume a role"
+        )),
+        Dead::AsksForAService { .. } => Some(text!(
+            "in statement ",
+            index,
+            ", name the service that assumes the role as a Service principal (\"Service\": \"NAME.amazonaws.com\") in place of the AWS principal, or remove the condition"
         )),
         Dead::OtherPartitionArn { .. } => Some(text!(
             "in statement ",
