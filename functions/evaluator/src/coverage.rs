@@ -4,10 +4,15 @@
 //! finished sweep records its account in the alerts table, and once an hour (after a sweep or a
 //! change event, one sandbox of all) the evaluator compares those records with the
 //! organization's active accounts, less those the organization rule excludes: the
-//! `accounts-unswept` alarm counts the accounts due a sweep that had none.
+//! `accounts-unswept` alarm counts the accounts due a sweep that had none. The organization rule
+//! itself is read then too: an account it excludes beyond those the stack was deployed to leave
+//! out (`EXCLUDED_ACCOUNTS`), or a trigger or scope taken from it, is an edit that silences
+//! accounts or change events, and is said as a rule edit (`rule_edited`, the `recorder-off`
+//! alarm); such an account is still counted due.
 
 use std::{collections::HashMap, time::Duration};
 
+use aws_sdk_config::types::{OrganizationConfigRule, OrganizationConfigRuleTriggerType};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
 use trustcheck_aws::AwsError;
@@ -31,15 +36,24 @@ const BATCH_KEYS: usize = 100;
 const BATCH_ROUNDS: usize = 5;
 
 /// `SWEEP_WINDOW_HOURS` (organization mode; the stack sets it: the sweep's interval and two
-/// hours, the window `evaluator-silent` waits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// hours, the window `evaluator-silent` waits) and `EXCLUDED_ACCOUNTS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoverageSettings {
     pub window: Duration,
+    /// The accounts the organization rule was deployed to leave out (`EXCLUDED_ACCOUNTS`, comma
+    /// separated; the stack's parameter): one the live rule excludes beyond them is still due a
+    /// sweep, and the edit is said. `None` where the stack doesn't set it (the live rule's
+    /// exclusions are taken as they are).
+    pub excluded: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("SWEEP_WINDOW_HOURS is {0:?}: expected a whole number of hours from 1 to 168")]
-pub struct CoverageSettingsError(String);
+pub enum CoverageSettingsError {
+    #[error("SWEEP_WINDOW_HOURS is {0:?}: expected a whole number of hours from 1 to 168")]
+    Window(String),
+    #[error("EXCLUDED_ACCOUNTS holds {0:?}: expected 12-digit account ids separated by commas")]
+    Excluded(String),
+}
 
 impl CoverageSettings {
     /// `None` without `SWEEP_WINDOW_HOURS`: account mode, or a stack that doesn't check.
@@ -54,9 +68,21 @@ impl CoverageSettings {
             .parse::<u64>()
             .ok()
             .filter(|h| (1..=24 * 7).contains(h))
-            .ok_or(CoverageSettingsError(hours))?;
+            .ok_or(CoverageSettingsError::Window(hours))?;
+        let excluded = match get("EXCLUDED_ACCOUNTS") {
+            None => None,
+            Some(list) => Some(
+                (list.split(',').map(str::trim).filter(|id| !id.is_empty()))
+                    .map(|id| match id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+                        true => Ok(id.to_owned()),
+                        false => Err(CoverageSettingsError::Excluded(id.to_owned())),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
         Ok(Some(CoverageSettings {
             window: Duration::from_secs(window * 3600),
+            excluded,
         }))
     }
 }
@@ -90,6 +116,59 @@ pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
     due.sort_unstable();
     due.dedup();
     due
+}
+
+/// The accounts `rule` leaves out that are not due a sweep, and its edits that silence accounts
+/// or change events: an account excluded beyond `deployed` (the stack's `EXCLUDED_ACCOUNTS`; all
+/// the rule's are taken where the stack doesn't say), which stays due; a custom Lambda rule that
+/// takes no change events of roles (a trigger type taken out), or whose scope leaves roles out
+/// (resource types without `AWS::IAM::Role`, a tag or resource id scope). Its periodic trigger
+/// and the function it invokes are not judged here: without them no account is swept, which
+/// the comparison itself says.
+pub fn as_deployed(rule: &OrganizationConfigRule, deployed: Option<&[String]>) -> (Vec<String>, Vec<String>) {
+    let (excluded, beyond): (Vec<String>, Vec<String>) = (rule.excluded_accounts().iter().cloned())
+        .partition(|account| deployed.is_none_or(|deployed| deployed.contains(account)));
+    let mut edits = Vec::new();
+    if !beyond.is_empty() {
+        edits.push(format!(
+            "it excludes accounts the stack was not deployed to leave out ({}): they are counted unswept",
+            beyond.join(",")
+        ));
+    }
+    if rule.organization_managed_rule_metadata().is_some() {
+        edits.push("it is a managed rule now, not trustcheck's custom Lambda rule".to_owned());
+    }
+    if let Some(custom) = rule.organization_custom_rule_metadata() {
+        use OrganizationConfigRuleTriggerType::{
+            ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotifcation,
+        };
+        let triggers = custom.organization_config_rule_trigger_types();
+        let missing: Vec<&str> = [
+            ConfigurationItemChangeNotification,
+            OversizedConfigurationItemChangeNotifcation,
+        ]
+        .iter()
+        .filter(|kind| !triggers.contains(kind))
+        .map(OrganizationConfigRuleTriggerType::as_str)
+        .collect();
+        if !missing.is_empty() {
+            edits.push(format!(
+                "it takes no {} events: a role's change is judged only at the next sweep",
+                missing.join(" or ")
+            ));
+        }
+        let types = custom.resource_types_scope();
+        if !types.is_empty() && !types.iter().any(|t| t == "AWS::IAM::Role") {
+            edits.push(format!("its scope leaves AWS::IAM::Role out ({})", types.join(",")));
+        }
+        if let Some(tag) = custom.tag_key_scope().filter(|t| !t.is_empty()) {
+            edits.push(format!("its scope keeps to roles tagged {tag}"));
+        }
+        if let Some(id) = custom.resource_id_scope().filter(|id| !id.is_empty()) {
+            edits.push(format!("its scope keeps to the resource {id}"));
+        }
+    }
+    (excluded, edits)
 }
 
 /// When the window that ends `now` began (epoch seconds).
@@ -209,11 +288,16 @@ impl Coverage {
         log_audit(&result);
     }
 
-    /// The accounts unswept at `now`.
+    /// The accounts unswept at `now`. An edit of the organization rule that silences accounts or
+    /// change events is logged for the `recorder-off` alarm ([`as_deployed`]).
     pub async fn audit(&self, now: i64) -> Result<Vec<String>, CoverageError> {
         let recorded_since = self.recorded_since(now).await?;
         let members = self.members().await?;
-        let excluded = self.excluded().await?;
+        let (excluded, edits) = as_deployed(&self.organization_rule().await?, self.settings.excluded.as_deref());
+        if !edits.is_empty() {
+            // The stacks' EvaluatorRuleEdited filter counts `rule_edited` 1.
+            tracing::error!(rule = %self.rule, reason = %edits.join("; "), rule_edited = 1, "the organization rule is not as deployed: member accounts or change events may no longer be judged");
+        }
         let last_swept = self.last_swept(&members).await?;
         let seen = Seen {
             members,
@@ -326,8 +410,8 @@ impl Coverage {
         Ok(members)
     }
 
-    /// The accounts the organization rule is not deployed to.
-    async fn excluded(&self) -> Result<Vec<String>, CoverageError> {
+    /// The organization rule, as it is now.
+    async fn organization_rule(&self) -> Result<OrganizationConfigRule, CoverageError> {
         let described = self
             .config
             .describe_organization_config_rules()
@@ -338,7 +422,7 @@ impl Coverage {
         let rule = (described.organization_config_rules().iter())
             .find(|r| r.organization_config_rule_name() == self.rule)
             .ok_or_else(|| CoverageError::NoRule(self.rule.clone()))?;
-        Ok(rule.excluded_accounts().to_vec())
+        Ok(rule.clone())
     }
 
     /// Each member's last sweep (epoch seconds), by key: the table also holds every alert row of
@@ -493,14 +577,105 @@ mod tests {
         assert_eq!(
             CoverageSettings::from_lookup(lookup("26")),
             Ok(Some(CoverageSettings {
-                window: Duration::from_secs(26 * 3600)
+                window: Duration::from_secs(26 * 3600),
+                excluded: None,
             }))
         );
         for bad in ["0", "169", "daily", "-3"] {
             assert_eq!(
                 CoverageSettings::from_lookup(lookup(bad)),
-                Err(CoverageSettingsError(bad.to_owned()))
+                Err(CoverageSettingsError::Window(bad.to_owned()))
             );
         }
+        let with_excluded = |list: &'static str| {
+            move |key: &str| match key {
+                "SWEEP_WINDOW_HOURS" => Some("26".to_owned()),
+                "EXCLUDED_ACCOUNTS" => Some(list.to_owned()),
+                _ => None,
+            }
+        };
+        let excluded = |list| CoverageSettings::from_lookup(with_excluded(list)).map(|s| s.and_then(|s| s.excluded));
+        // Set empty by the stack: none is left out.
+        assert_eq!(excluded(""), Ok(Some(Vec::new())));
+        assert_eq!(
+            excluded("111122223333, 444455556666"),
+            Ok(Some(vec!["111122223333".to_owned(), "444455556666".to_owned()]))
+        );
+        assert_eq!(
+            excluded("111122223333,sandbox"),
+            Err(CoverageSettingsError::Excluded("sandbox".to_owned()))
+        );
+    }
+
+    #[test]
+    fn an_organization_rule_edited_to_silence_accounts_or_change_events_is_said() {
+        use aws_sdk_config::types::{OrganizationCustomRuleMetadata, OrganizationManagedRuleMetadata};
+        use OrganizationConfigRuleTriggerType::{
+            ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotifcation, ScheduledNotification,
+        };
+        let scoped = |triggers: Vec<OrganizationConfigRuleTriggerType>, types: &str, tag: Option<&str>| {
+            OrganizationCustomRuleMetadata::builder()
+                .lambda_function_arn("arn:aws:lambda:us-east-1:111122223333:function:trustcheck-evaluator")
+                .set_organization_config_rule_trigger_types(Some(triggers))
+                .resource_types_scope(types)
+                .set_tag_key_scope(tag.map(str::to_owned))
+                .build()
+                .unwrap()
+        };
+        let custom = |triggers| scoped(triggers, "AWS::IAM::Role", None);
+        let every_trigger = || {
+            vec![
+                ConfigurationItemChangeNotification,
+                OversizedConfigurationItemChangeNotifcation,
+                ScheduledNotification,
+            ]
+        };
+        let all = || custom(every_trigger());
+        let builder = |excluded: &[&str]| {
+            OrganizationConfigRule::builder()
+                .organization_config_rule_name("trustcheck-org")
+                .organization_config_rule_arn("arn:aws:config:us-east-1:111122223333:organization-config-rule/x")
+                .set_excluded_accounts(Some(excluded.iter().map(|a| (*a).to_owned()).collect()))
+        };
+        let rule = |excluded: &[&str], metadata: OrganizationCustomRuleMetadata| {
+            builder(excluded)
+                .organization_custom_rule_metadata(metadata)
+                .build()
+                .unwrap()
+        };
+        let deployed = ["444455556666".to_owned()];
+        // As deployed.
+        let (excluded, edits) = as_deployed(&rule(&["444455556666"], all()), Some(&deployed));
+        assert_eq!(
+            (excluded, edits),
+            (vec!["444455556666".to_owned()], Vec::<String>::new())
+        );
+        // Another account left out: still due, and said; where the stack doesn't say, taken.
+        let (excluded, edits) = as_deployed(&rule(&["444455556666", "555566667777"], all()), Some(&deployed));
+        assert_eq!(excluded, ["444455556666"]);
+        assert!(edits[0].contains("(555566667777)"), "{edits:?}");
+        let (excluded, edits) = as_deployed(&rule(&["555566667777"], all()), None);
+        assert_eq!((excluded.len(), edits.len()), (1, 0));
+        // Change events taken out, or the scope narrowed.
+        let (_, edits) = as_deployed(&rule(&[], custom(vec![ScheduledNotification])), Some(&deployed));
+        assert_eq!(edits.len(), 1);
+        assert!(
+            edits[0].contains("ConfigurationItemChangeNotification or OversizedConfigurationItemChangeNotification"),
+            "{edits:?}"
+        );
+        let tagged = scoped(every_trigger(), "AWS::S3::Bucket", Some("team"));
+        let (_, edits) = as_deployed(&rule(&[], tagged), Some(&deployed));
+        assert_eq!(edits.len(), 2, "{edits:?}");
+        // Made a managed rule.
+        let managed = builder(&[])
+            .organization_managed_rule_metadata(
+                OrganizationManagedRuleMetadata::builder()
+                    .rule_identifier("IAM_ROLE_MANAGED_POLICY_CHECK")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(as_deployed(&managed, Some(&deployed)).1.len(), 1);
     }
 }

@@ -18,6 +18,7 @@ const HOUR: i64 = 3600;
 fn settings(hours: u64) -> CoverageSettings {
     CoverageSettings {
         window: Duration::from_secs(hours * 3600),
+        excluded: None,
     }
 }
 
@@ -201,5 +202,47 @@ async fn checks_that_stopped_for_longer_than_the_window_start_the_record_again()
     assert_eq!(
         number(&item(&h.sdk, "coverage#audited").await.unwrap(), "audited_at"),
         at
+    );
+}
+
+/// An account the organization rule leaves out beyond those the stack was deployed to
+/// (`EXCLUDED_ACCOUNTS`) is still due a sweep: an edit of the rule silences no account unseen.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_the_rule_excludes_beyond_the_deployment_is_still_due() {
+    let h = harness(Some(ORG_PARAMS)).await;
+    trustcheck_test_support::create_alerts_table(&h.sdk, TABLE).await;
+    let [payments, sandbox] = organization(&h.sdk, &[1]).await;
+    let deployed = |excluded: Option<Vec<String>>| {
+        Coverage::new(
+            &h.sdk,
+            TABLE.to_owned(),
+            RULE.to_owned(),
+            CoverageSettings {
+                window: Duration::from_secs(3600),
+                excluded,
+            },
+        )
+    };
+    let start = now();
+    assert_eq!(
+        deployed(None).audit(start).await.unwrap(),
+        Vec::<String>::new(),
+        "the record starts"
+    );
+    let later = start + 2 * HOUR;
+    for account in [ACCOUNT, payments.as_str()] {
+        deployed(None).swept(account, later).await;
+    }
+    // As the live rule says, where the stack doesn't: the sandbox is left out.
+    assert_eq!(deployed(None).audit(later + 600).await.unwrap(), Vec::<String>::new());
+    // Deployed to leave out none: the sandbox the rule now excludes is due, and unswept.
+    assert_eq!(
+        deployed(Some(Vec::new())).audit(later + 600).await.unwrap(),
+        std::slice::from_ref(&sandbox)
+    );
+    // Deployed to leave it out: as the rule says.
+    assert_eq!(
+        deployed(Some(vec![sandbox.clone()])).audit(later + 600).await.unwrap(),
+        Vec::<String>::new()
     );
 }

@@ -94,5 +94,6 @@ new TrustcheckStack(app, 'Trustcheck', {
   alarmTopicSubscribedElsewhere,
   organizationId: context('organizationId'),
   memberRoleName: context('memberRoleName'),
+  excludedAccounts: context('excludedAccounts'),
   logRetentionDays: Number(context('logRetentionDays')) as RetentionDays,
 });

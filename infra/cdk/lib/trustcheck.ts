@@ -112,6 +112,12 @@ export interface TrustcheckProps {
   readonly organizationId?: string;
   /** Organization mode: the role infra/org/member-role.yaml creates in every member account. @default 'trustcheck-member' */
   readonly memberRoleName?: string;
+  /**
+   * Organization mode: the accounts the organization rule leaves out, comma separated (the same
+   * list as infra/org/organization-rule.yaml's ExcludedAccounts). One the live rule excludes beyond
+   * these is still counted unswept, and the edit alarms (recorder-off). @default ''
+   */
+  readonly excludedAccounts?: string;
   /** Retention of the three functions' log groups. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetentionDays?: logs.RetentionDays;
   /**
@@ -155,6 +161,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   alarmTopicSubscribedElsewhere: 'false',
   organizationId: '',
   memberRoleName: 'trustcheck-member',
+  excludedAccounts: '',
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
 };
 
@@ -198,6 +205,7 @@ function settings(props: TrustcheckProps): Settings {
   check('alarmTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
+  check('excludedAccounts', pattern(/^([0-9]{12}(,[0-9]{12})*)?$/), 'account ids separated by commas, or nothing');
   check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
   const set = (value: string) => Token.isUnresolved(value) || value !== '';
@@ -703,6 +711,9 @@ export class Trustcheck extends Construct {
         // hourly the accounts with no sweep in the window evaluator-silent waits are logged
         // (accounts-unswept).
         ...(organization ? { SWEEP_WINDOW_HOURS: String(SILENT_HOURS[props.scheduleFrequency]) } : {}),
+        // The accounts the organization rule was deployed to leave out: one it excludes beyond
+        // them is still counted unswept, and the edit alarms.
+        ...(organization ? { EXCLUDED_ACCOUNTS: props.excludedAccounts } : {}),
       },
     });
 

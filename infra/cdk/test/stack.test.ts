@@ -159,7 +159,7 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     // Organization mode also checks which member accounts the sweeps reach.
     const organization = (overrides as Partial<TrustcheckProps>).organizationId !== undefined;
     assert.deepEqual(Object.keys(variables).sort(),
-      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT',
+      ['ALERTS_TABLE', ...(organization ? ['EXCLUDED_ACCOUNTS'] : []), 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT',
         'RULE_NAME', 'RULE_PARAMETERS', ...(organization ? ['SWEEP_WINDOW_HOURS'] : [])]);
     assert.equal(variables.RULE_NAME, 'trustcheck-iam-role-trust');
     assert.deepEqual(variables.ALERTS_TABLE, { Ref: table });
@@ -414,8 +414,14 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
 test('organization mode: an active account no sweep reaches alarms (accounts-unswept); account mode has no such alarm', () => {
   const template = synth({ organizationId: 'o-exampleorg1', scheduleFrequency: 'Six_Hours' });
   template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ SWEEP_WINDOW_HOURS: '8' }) },
+    Environment: { Variables: Match.objectLike({ SWEEP_WINDOW_HOURS: '8', EXCLUDED_ACCOUNTS: '' }) },
   });
+  // The accounts the organization rule was deployed to leave out: one it excludes beyond them is
+  // still due, and the edit alarms.
+  synth({ organizationId: 'o-exampleorg1', excludedAccounts: '111122223333,444455556666' }).hasResourceProperties(
+    'AWS::Lambda::Function',
+    { Environment: { Variables: Match.objectLike({ EXCLUDED_ACCOUNTS: '111122223333,444455556666' }) } },
+  );
   const list = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('organizations:ListAccounts'));
   assert.equal(list.length, 1);
   assert.deepEqual(actions(list[0]),
