@@ -229,6 +229,13 @@ function settings(props: TrustcheckProps): Settings {
       'alarmPagerDutyUrl, or alarmTopicSubscribedElsewhere \'true\' if you subscribe an endpoint of your own to the ' +
       'alarm topic (the construct\'s alarmTopic; TrustcheckStack\'s output AlarmTopicArn)');
   }
+  // Nor is PagerDuty alone enough: deleted or disabled, its integration refuses every alarm, and
+  // the alarm on the queue that keeps them needs another route (the SAM template's rule).
+  if (s.alarmTopicSubscribedElsewhere === 'false' && !set(s.alarmEmail) && set(s.alarmPagerDutyUrl)) {
+    throw new Error('trustcheck: alarmPagerDutyUrl alone is not enough: set alarmEmail too (or ' +
+      'alarmTopicSubscribedElsewhere \'true\' with a route of your own), so that the alarm on the alarms PagerDuty ' +
+      'refuses (its integration deleted or disabled) reaches someone');
+  }
   return s;
 }
 
@@ -426,10 +433,11 @@ export class Trustcheck extends Construct {
     if (props.alarmEmail !== '') {
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
+    let refusedAlarms: sqs.Queue | undefined;
     if (props.alarmPagerDutyUrl !== '') {
       // An alarm PagerDuty refuses (its integration deleted, down past SNS's retries) is kept, not
-      // dropped, in a queue of its own with no alarm: alarming on it through the alarm topic
-      // would fail the same way and feed itself (the dead-letter queue's alarms would).
+      // dropped, in a queue of its own, whose alarm reaches alarmEmail (or a route of the
+      // deployer's): PagerDuty alone is refused above.
       const alarmFailureQueue = new sqs.Queue(this, 'AlarmFailureQueue', {
         retentionPeriod: Duration.days(14),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -440,6 +448,7 @@ export class Trustcheck extends Construct {
         deadLetterQueue: alarmFailureQueue,
         deliveryPolicy: pagerDutyDeliveryPolicy,
       }));
+      refusedAlarms = alarmFailureQueue;
     }
 
     // The evaluator's failed asynchronous invocations (Config's evaluation requests and its own sweep
@@ -806,6 +815,16 @@ export class Trustcheck extends Construct {
       return a;
     };
     const fiveMinutes = Duration.minutes(5);
+    // PagerDuty refused an alarm: said through the alarm topic's other routes. When it fires, not
+    // when it clears: its own notification refused again would land in the queue and, with an OK
+    // action, make it fire and clear in turn.
+    if (refusedAlarms !== undefined) {
+      alarm('AlarmFailureQueueAlarm', 'alarms-undelivered',
+        'PagerDuty refused an alarm of trustcheck\'s own (its "Amazon CloudWatch" integration deleted or disabled, or '
+        + 'down past SNS\'s retries): it is in AlarmFailureQueue, and the other alarms may not reach PagerDuty either. '
+        + 'Fix the integration (AlarmPagerDutyUrl), read the queue\'s messages for the alarms missed, then purge it.',
+        refusedAlarms.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, 'loss');
+    }
     // Depth stays in ALARM while any message waits; arrivals fires again for each new one, so a
     // second loss is not hidden behind the first.
     const queueAlarms = (id: string, name: string, queue: sqs.Queue, depth: string, age: string, arrivals: string) => {

@@ -760,9 +760,10 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
     ['email', 'oncall@example.com'],
     ['https', 'https://events.pagerduty.com/integration/KEY/enqueue'],
   ]);
-  // An alarm PagerDuty refuses is kept in a queue of its own, which admits it and is alarmed by
-  // nothing (an alarm on it would go through the same failing route and feed itself); no alarm
-  // topic failure reaches the dead-letter queue, whose alarms go to the alarm topic.
+  // An alarm PagerDuty refuses is kept in a queue of its own, which admits it, and whose alarm
+  // (through the alarm topic's e-mail) says so when it fires, never when it clears (its own
+  // notification, refused again, would make it fire and clear in turn); no alarm topic failure
+  // reaches the dead-letter queue, whose alarms go to the alarm topic.
   const alarmFailureQueue = logicalId(subscribed, 'AWS::SQS::Queue', 'AlarmFailureQueue');
   const https = onAlarmTopic(subscribed).find((p) => p.Protocol === 'https');
   assert.deepEqual(https.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [alarmFailureQueue, 'Arn'] } });
@@ -771,8 +772,12 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
       s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId)));
   assert.deepEqual(admitting.map((p) => p.Queues.map(target)), [[alarmFailureQueue]]);
   const watched = Object.values(subscribed.findResources('AWS::CloudWatch::Alarm'))
-    .filter((a: any) => JSON.stringify(a.Properties.Dimensions ?? a.Properties.Metrics ?? []).includes(alarmFailureQueue));
-  assert.equal(watched.length, 0);
+    .filter((a: any) => JSON.stringify(a.Properties.Dimensions ?? a.Properties.Metrics ?? []).includes(alarmFailureQueue))
+    .map((a: any) => a.Properties);
+  assert.equal(watched.length, 1);
+  assert.match(JSON.stringify(watched[0].AlarmName), /-alarms-undelivered/);
+  assert.deepEqual(watched[0].AlarmActions, [{ Ref: alarmTopicId }]);
+  assert.equal(watched[0].OKActions, undefined);
   assert.equal(Object.keys(template.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('AlarmFailureQueue')), false,
     'no queue without the HTTPS subscription');
 });
@@ -787,12 +792,14 @@ test('the alarms must reach someone: no alarmEmail, no alarmPagerDutyUrl and no 
     return Object.values(t.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties)
       .filter((p) => target(p.TopicArn) === topic).map((p) => p.Protocol);
   };
-  // Either route alone is enough.
+  // E-mail alone is enough; PagerDuty alone is not (deleted or disabled, its integration refuses
+  // every alarm, and the alarm on the queue that keeps them needs another route), unless the
+  // deployer subscribes a route of their own.
   assert.deepEqual(onAlarmTopic(synth({ alarmTopicSubscribedElsewhere: 'false', alarmEmail: 'oncall@example.com' })), ['email']);
-  assert.deepEqual(onAlarmTopic(synth({
-    alarmTopicSubscribedElsewhere: 'false',
-    alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/KEY/enqueue',
-  })), ['https']);
+  const pagerDutyAlone = { alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/KEY/enqueue' };
+  assert.throws(() => synth({ alarmTopicSubscribedElsewhere: 'false', ...pagerDutyAlone }),
+    /alarmPagerDutyUrl alone is not enough: set alarmEmail too/);
+  assert.deepEqual(onAlarmTopic(synth({ alarmTopicSubscribedElsewhere: 'true', ...pagerDutyAlone })), ['https']);
   // The opt-out: the deployer subscribes the exported topic themselves.
   const elsewhere = synth({ alarmTopicSubscribedElsewhere: 'true' });
   assert.deepEqual(onAlarmTopic(elsewhere), []);
