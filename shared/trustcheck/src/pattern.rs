@@ -108,16 +108,18 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
 }
 
 /// Whether ARN pattern `v` is of another partition than `partition` for sure: compared field by
-/// field and with case under an ARN operator, else only when written out up to the partition
-/// (under `StringLike` a `*` before it may span colons). `arn:aws-cn:…` is of another partition
-/// than `aws`'s, `arn:*:…` of none.
+/// field and with case under an ARN operator; as text, by what it writes before its first
+/// wildcard, which must start every ARN of the partition (`arn:PARTITION:`) or be started by it.
+/// A policy variable may be anything, what comes before it is as written. `arn:aws-cn:…` and
+/// `arn:aws-cn*` are of another partition than `aws`'s; `arn:*:…`, `*:aws-cn:…`, `arn:aws*` of none.
 pub(crate) fn of_another_partition(v: &str, arn_operator: bool, partition: &str) -> bool {
-    match arn_fields::<5>(v) {
-        Some([head, written, ..]) if arn_operator || !has_wildcard(head) => {
-            (arn_operator || !has_wildcard(written)) && !glob(written, partition, false)
-        }
-        _ => false,
+    let written = v.find("${").map_or(v, |at| &v[..at]);
+    if arn_operator {
+        return arn_fields::<5>(written).is_some_and(|[_, field, ..]| !glob(field, partition, false));
     }
+    let literal = written.split(['*', '?']).next().unwrap_or(written);
+    let start = ["arn:", partition, ":"].concat();
+    !(start.starts_with(literal) || literal.starts_with(start.as_str()))
 }
 
 /// Whether `pattern` (of `aws:PrincipalArn`) matches the ARN of no caller that can call

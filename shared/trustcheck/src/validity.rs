@@ -2011,6 +2011,7 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
 /// ([`crate::pattern::of_another_partition`]). `None` where the partition is not known.
 fn principal_arn_of_another_partition<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Option<&'p Condition<'p>> {
     let partition = partition?;
+    // (Not a value with a variable: a stranger's own value put in it is judged as theirs.)
     principal_arn_kept_to(s, |v, arn_operator| {
         !has_variable(v) && crate::pattern::of_another_partition(v, arn_operator, partition)
     })
