@@ -1877,14 +1877,21 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
                         let opens = |v: &&Cow<str>| OidcScope::opened_by(host, claim, v, like, policy.version);
                         let value = c.values.iter().find(opens).or(c.values.first()).map_or("", |v| v.as_ref());
-                        message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
-                        let in_any_namespace = claim == "sub" && !every_service_account(value) && in_every_namespace(value);
-                        message.push_str(match (in_any_namespace, value.ends_with(":default")) {
-                            (true, true) => ", the default service account of every namespace, which each pod that names none runs as",
-                            (true, false) => ", a service account of that name in any namespace: whoever may create one anywhere can name it so",
-                            (false, _) => ", which names nobody in particular",
-                        });
                         let names = if claim == "email" { "email of one service account" } else { scope.names };
+                        // A service account of one name in every namespace: said as such, not
+                        // as every identity of the cluster.
+                        if claim == "sub" && !every_service_account(value) && in_every_namespace(value) {
+                            let (whom, why) = match value.ends_with(":default") {
+                                true => ("the default service account of every namespace", ", which each pod that names none runs as"),
+                                false => ("a service account of one name in any namespace", ": whoever may create one in any namespace can name it so"),
+                            };
+                            return (
+                                text!("statement ", index, " lets ", whom, " of ", host, " assume this role: ", c.operator_text, " ", c.key, " ", value, why),
+                                text!("narrow ", c.key, " in statement ", index, " to the exact ", names),
+                            );
+                        }
+                        message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
+                        message.push_str(", which names nobody in particular");
                         return (message, text!("narrow ", c.key, " in statement ", index, " to the exact ", names));
                     }
                     message.push_str(" assume this role: no condition on ");
