@@ -1202,9 +1202,13 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         (s.principals.entries()).filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind));
     // The roles and users a wildcard is pinned to are as named (a wildcard in the partition or
     // region names the same one, the role itself included); a root's or a session's ARN is no
-    // caller's aws:PrincipalArn that can assume a role.
+    // caller's aws:PrincipalArn that can assume a role, nor one of another partition.
+    let of_another_partition = |p: &str| {
+        (subject.partition_for_sure()).is_some_and(|partition| crate::pattern::of_another_partition(p, true, partition))
+    };
     let is_role_or_user = |p: &str| {
         arn_fields::<6>(p).is_some_and(|fields| fields[5].starts_with("role/") || fields[5].starts_with("user/"))
+            && !of_another_partition(p)
     };
     let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
         .then(|| pinned_principals(s, subject.account_for_sure()))
@@ -1878,9 +1882,10 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         let opens = |v: &&Cow<str>| OidcScope::opened_by(host, claim, v, like, policy.version);
                         let value = c.values.iter().find(opens).or(c.values.first()).map_or("", |v| v.as_ref());
                         let names = if claim == "email" { "email of one service account" } else { scope.names };
-                        // A service account of one name in every namespace: said as such, not
-                        // as every identity of the cluster.
-                        if claim == "sub" && !every_service_account(value) && in_every_namespace(value) {
+                        // A service account of one name in every namespace of one cluster: said
+                        // as such, not as every identity of it. (A shared issuer's is any
+                        // customer's: every identity, as said below.)
+                        if tenant.is_some() && claim == "sub" && !every_service_account(value) && in_every_namespace(value) {
                             let (whom, why) = match value.ends_with(":default") {
                                 true => ("the default service account of every namespace", ", which each pod that names none runs as"),
                                 false => ("a service account of one name in any namespace", ": whoever may create one in any namespace can name it so"),
