@@ -122,9 +122,10 @@ pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
 /// or change events: an account excluded beyond `deployed` (the stack's `EXCLUDED_ACCOUNTS`; all
 /// the rule's are taken where the stack doesn't say), which stays due; a custom Lambda rule that
 /// takes no change events of roles (a trigger type taken out), or whose scope leaves roles out
-/// (resource types without `AWS::IAM::Role`, a tag or resource id scope). Its periodic trigger
-/// and the function it invokes are not judged here: without them no account is swept, which
-/// the comparison itself says.
+/// (resource types without `AWS::IAM::Role`, a tag or resource id scope), or is no custom Lambda
+/// rule at all. Its periodic trigger and the function it invokes are not judged here: without
+/// them the evaluator is invoked no more, so this comparison doesn't run either, and
+/// `evaluator-silent` and `evaluator-uninvoked` say so.
 pub fn as_deployed(rule: &OrganizationConfigRule, deployed: Option<&[String]>) -> (Vec<String>, Vec<String>) {
     let (excluded, beyond): (Vec<String>, Vec<String>) = (rule.excluded_accounts().iter().cloned())
         .partition(|account| deployed.is_none_or(|deployed| deployed.contains(account)));
@@ -135,8 +136,11 @@ pub fn as_deployed(rule: &OrganizationConfigRule, deployed: Option<&[String]>) -
             beyond.join(",")
         ));
     }
-    if rule.organization_managed_rule_metadata().is_some() {
-        edits.push("it is a managed rule now, not trustcheck's custom Lambda rule".to_owned());
+    if rule.organization_custom_rule_metadata().is_none() {
+        edits.push(
+            "it is no custom Lambda rule now (a managed or a policy rule): trustcheck judges no role through it"
+                .to_owned(),
+        );
     }
     if let Some(custom) = rule.organization_custom_rule_metadata() {
         use OrganizationConfigRuleTriggerType::{

@@ -98,7 +98,7 @@ export interface TrustcheckProps {
    * then notifyEmail must be empty. @default 'true'
    */
   readonly sendNotices?: 'true' | 'false';
-  /** An e-mail address subscribed to the alarm topic. Empty: none (then alarmPagerDutyUrl or alarmTopicSubscribedElsewhere). @default '' */
+  /** An e-mail address subscribed to the alarm topic. Required unless alarmTopicSubscribedElsewhere is 'true', beside alarmPagerDutyUrl too. @default '' */
   readonly alarmEmail?: string;
   /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
   readonly alarmPagerDutyUrl?: string;
@@ -228,6 +228,10 @@ function settings(props: TrustcheckProps): Settings {
     throw new Error('trustcheck: the alarms on trustcheck\'s own failures would reach nobody: set alarmEmail and/or ' +
       'alarmPagerDutyUrl, or alarmTopicSubscribedElsewhere \'true\' if you subscribe an endpoint of your own to the ' +
       'alarm topic (the construct\'s alarmTopic; TrustcheckStack\'s output AlarmTopicArn)');
+  }
+  // The accounts an organization rule leaves out are organization mode's (the SAM template's rule).
+  if (s.excludedAccounts !== '' && s.organizationId === '') {
+    throw new Error('trustcheck: excludedAccounts is for organization mode: set organizationId, or leave excludedAccounts empty');
   }
   // Nor is PagerDuty alone enough: deleted or disabled, its integration refuses every alarm, and
   // the alarm on the queue that keeps them needs another route (the SAM template's rule).
@@ -824,6 +828,11 @@ export class Trustcheck extends Construct {
         + 'down past SNS\'s retries): it is in AlarmFailureQueue, and the other alarms may not reach PagerDuty either. '
         + 'Fix the integration (AlarmPagerDutyUrl), read the queue\'s messages for the alarms missed, then purge it.',
         refusedAlarms.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }), 0, 'loss');
+      // Each refusal while the queue waits for its purge: a second outage is not hidden behind the first.
+      alarm('AlarmFailureQueueArrivalsAlarm', 'alarms-undelivered-arrivals',
+        'PagerDuty refused another alarm of trustcheck\'s own into AlarmFailureQueue. Fix the integration '
+        + '(AlarmPagerDutyUrl), read the queue\'s messages for the alarms missed, then purge it.',
+        refusedAlarms.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: 'Sum' }), 0, 'loss');
     }
     // Depth stays in ALARM while any message waits; arrivals fires again for each new one, so a
     // second loss is not hidden behind the first.
@@ -1017,7 +1026,7 @@ export class Trustcheck extends Construct {
           'The evaluator\'s log line "organization accounts checked" names them. Check the organization rule\'s ' +
           'status per account (aws configservice get-organization-config-rule-detailed-status), that the evaluator ' +
           'lets config.amazonaws.com of that account invoke it (aws lambda get-policy), and that the member role ' +
-          'exists there. Accounts the organization rule excludes are left out. Also raised when the accounts ' +
+          'exists there. Accounts both the organization rule and ExcludedAccounts exclude are left out. Also raised when the accounts ' +
           'could not be listed or compared (the log line says why).',
         metric: unswept.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
         threshold: 1,

@@ -118,12 +118,12 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-nine alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: thirty alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 29);
-  assert.equal(trustcheck.alarms.length, 29);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 30);
+  assert.equal(trustcheck.alarms.length, 30);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: alarmTopic }] });
   // All but the six losses that leave nothing in a queue, and the alarms PagerDuty refused (its OK,
   // refused again, would make it fire and clear in turn), clear themselves (their OK resolves the incident).
@@ -131,7 +131,7 @@ test('embedded: twenty-nine alarms on the alarm topic, which the given e-mail an
     .filter((a: any) => JSON.stringify(a.Properties.OKActions) === JSON.stringify([{ Ref: alarmTopic }]));
   assert.equal(clearing.length, 22);
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepsDone', TreatMissingData: 'breaching' });
-  for (const name of ['alarms-undelivered', 'evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'notices-failed', 'recorder-off', 'routing-key-changes-failed']) {
+  for (const name of ['alarms-undelivered', 'alarms-undelivered-arrivals', 'evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'notices-failed', 'recorder-off', 'routing-key-changes-failed']) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${name}`]] } });
   }
   const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties);
@@ -150,14 +150,14 @@ test('embedded: twenty-nine alarms on the alarm topic, which the given e-mail an
   });
 });
 
-test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-four alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-five alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
   const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 24);
-  assert.equal(trustcheck.alarms.length, 24);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
+  assert.equal(trustcheck.alarms.length, 25);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
   });
@@ -236,6 +236,7 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
     [{ functionRegions: Array(15).fill('ap-southeast-1').join(',') }, /functionRegions .*200 characters at most/],
     // No alarm route and no opt-out.
     [{ alarmEmail: '', alarmPagerDutyUrl: '' }, /alarms on trustcheck's own failures would reach nobody/],
+    [{ alarmTopicSubscribedElsewhere: 'true', excludedAccounts: '111122223333' }, /excludedAccounts is for organization mode/],
   ];
   for (const [props, message] of bad) {
     assert.throws(() => embed(props as TrustcheckProps), message, JSON.stringify(props));

@@ -55,11 +55,12 @@ pub struct Alert {
     /// Empty for an alert recorded before findings were kept (then nothing is news until it is
     /// recorded again).
     pub findings: Seen,
-    /// Every finding of the evaluation recorded last, failing or not, at its severity then: one
-    /// on the route now that it lacked, or had lower, came back, which is news (an incident
-    /// resolved by hand in PagerDuty as the finding was fixed must not hide the role made public
-    /// again). Empty when read from a row of a release that didn't keep them (then nothing comes
-    /// back until it is recorded again).
+    /// Every finding of the evaluation recorded last, failing or not: one on the route now that it
+    /// lacked came back, which is news (an incident resolved by hand in PagerDuty as the finding
+    /// was fixed must not hide the role made public again). Only one it lacked: a severity that
+    /// swings (event source mappings listed one time and not the next) is no return, and a
+    /// worse one than ever seen is news anyway. Empty when read from a row of a release that
+    /// didn't keep them (then nothing comes back until it is recorded again).
     pub latest: Seen,
     /// The failing findings on its route in the verdict that calls for it (page-worthy ones for a
     /// page). Not kept in the ledger.
@@ -174,15 +175,19 @@ impl Alert {
     }
 
     /// The findings on this alert's route that are new since the open one was opened, or worse
-    /// than they were, or back since the evaluation recorded last, which didn't have them or had
-    /// them lower (none of each when that is not known: the open one was recorded before
-    /// findings, or the latest ones, were kept).
+    /// than they were, or back since the evaluation recorded last, which didn't have them (none
+    /// of each when that is not known: the open one was recorded before findings, or the latest
+    /// ones, were kept).
     fn found_since(&self, open: &Alert) -> FindingSet {
-        let since = |before: Seen| match before.is_empty() {
+        let worse = match open.findings.is_empty() {
             true => FindingSet::default(),
-            false => self.on_route.worse_than(before),
+            false => self.on_route.worse_than(open.findings),
         };
-        since(open.findings).union(since(open.latest))
+        let back = (self.on_route.iter())
+            .filter(|(id, _)| !open.latest.is_empty() && open.latest.severity(*id).is_none())
+            .map(|(id, _)| id)
+            .collect();
+        worse.union(back)
     }
 }
 
@@ -1548,16 +1553,14 @@ mod tests {
         assert_eq!(decide(Some(&high), Some(&critical))[1].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
         // Lower now, the open incident is still the CRITICAL one: its resolve needs that key. (The
-        // row learns the lower finding: should it be CRITICAL again, it came back.)
+        // row learns the lower finding; CRITICAL again is no return: the finding never left, and
+        // a severity that swings, mappings listed one time and not the next, pages nobody.)
         let lower = Review::new(Some(&recorded(critical)), Some(high), 1).record.flatten();
         assert_eq!(
             lower.map(|a| (a.severity, a.incident, a.latest)),
             Some((Severity::Critical, 0, high.latest))
         );
-        assert_eq!(
-            actions(&decide(lower.as_ref(), Some(&critical))),
-            [(Trigger, Route::Page), (Resolve, Route::Page)]
-        );
+        assert_eq!(decide(lower.as_ref(), Some(&critical)), []);
         let other_finding = Alert {
             finding: Some(FindingId::LambdaTrustMissing),
             ..high
@@ -2082,6 +2085,35 @@ mod tests {
         let long_b = dedup_key("1", "r", &"x".repeat(300), "t", "b");
         assert!(long_a.len() <= DEDUP_KEY_MAX && long_b.len() <= DEDUP_KEY_MAX);
         assert_ne!(long_a, long_b);
+    }
+
+    #[test]
+    fn a_row_of_the_release_before_latest_findings_holds_nothing_back_and_learns_them() {
+        use FindingId::{LambdaTrustMissing, TrustPublic};
+        let both = Seen::from_iter([
+            (LambdaTrustMissing, Severity::Critical),
+            (TrustPublic, Severity::Critical),
+        ]);
+        let entry = row_with(Alert {
+            findings: both,
+            ..alert(Route::Page, Severity::Critical)
+        });
+        let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
+        item.remove("latest");
+        let read = from_item(&item).expect("readable");
+        let open = read.alert.expect("its alert");
+        assert_eq!((open.findings, open.latest), (both, Seen::default()));
+        // Nothing comes back from a row that doesn't say what its last evaluation found; the
+        // review records it.
+        let now = Alert {
+            findings: both,
+            latest: both,
+            on_route: both,
+            ..alert(Route::Page, Severity::Critical)
+        };
+        let review = Review::new(Some(&open), Some(now), 1);
+        assert_eq!(review.steps, []);
+        assert_eq!(review.record.flatten().map(|a| a.latest), Some(both));
     }
 
     #[test]

@@ -1235,8 +1235,13 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
             && !crate::validity::is_opaque(p)
             && !has_wildcard(p);
         // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
-        // unless aws:SourceAccount, which no role sends).
-        no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
+        // unless aws:SourceAccount, which no role sends), nor an account or ARN kept to AWS
+        // services, which its callers never are.
+        let kept_to_services =
+            || kind == PrincipalKind::Aws && p != "*" && crate::validity::asks_for_a_service(s).is_some();
+        no_action
+            || kept_to_services()
+            || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
     };
     extra.retain(|&(kind, p)| !cannot_use(kind, p));
     extra
@@ -2022,8 +2027,7 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, host: &str, 
                 && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
                 && d.conditions.iter().any(|c| amr_admits(c) == Some((true, false)))
                 && d.conditions.iter().all(|c| {
-                    amr_admits(c).is_some()
-                        || holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
+                    amr_admits(c).is_some() || holds_for_every_admitted(c, allow, only, policy.version, subject)
                 })
         })
     };
@@ -4227,7 +4231,7 @@ pub(crate) fn guard_conditions_for<'p>(
             // A time condition that holds from now on (`DateGreaterThan aws:CurrentTime` a past
             // date) holds for every caller too.
             let holds = |c: &Condition| {
-                holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
+                holds_for_every_admitted(c, allow, only, policy.version, subject)
                     || crate::evaluate::time_from_now(c, subject.now, Effect::Deny) == Some(Tri::True)
             };
             let positive = |c: &Condition| positive_of(c, sent_by_every_caller(&c.key, allow, only) == Some(true));
@@ -4450,7 +4454,7 @@ pub(crate) fn holds_for_every_admitted(
     allow: &Statement,
     only: Option<(PrincipalKind, &str)>,
     version: Version,
-    partition_known: bool,
+    subject: &Subject,
 ) -> bool {
     let demanded = demanded_by(allow, c);
     let callers_are_iam_principals = || {
@@ -4651,7 +4655,7 @@ pub(crate) fn holds_for_every_admitted(
             }))
         // Exceptions none of whose ARNs is a caller's (a role's session's, which the key never holds).
         || (c.key.eq_ignore_ascii_case("aws:PrincipalArn")
-            && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p, partition_known)))
+            && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p, subject)))
         || (pins_accounts && each_callers_account(&named))
         || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
         || every_request()

@@ -1443,23 +1443,6 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         .is_some_and(|meant| statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)));
                     for_all(done, condition).then_some(principal)
                 }
-                // Kept to AWS services, it was written for a service: the one its conditions
-                // name, else one to fill in, the condition kept.
-                Dead::AsksForAService { principal, .. } => {
-                    let mut named = false;
-                    apart(
-                        &mut statements[i],
-                        &mut appended,
-                        |kind, p| kind == "AWS" && p == *principal,
-                        |s| {
-                            let service = service_the_conditions_name(s)
-                                .unwrap_or_else(|| format!("{FILL_IN}SERVICE.amazonaws.com"));
-                            s.principal = vec![("Service", vec![service])];
-                            named = true;
-                        },
-                    );
-                    named.then_some(principal)
-                }
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)

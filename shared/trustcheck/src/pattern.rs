@@ -113,13 +113,15 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
 /// A policy variable may be anything, what comes before it is as written. `arn:aws-cn:…` and
 /// `arn:aws-cn*` are of another partition than `aws`'s; `arn:*:…`, `*:aws-cn:…`, `arn:aws*` of none.
 pub(crate) fn of_another_partition(v: &str, arn_operator: bool, partition: &str) -> bool {
-    let written = v.find("${").map_or(v, |at| &v[..at]);
+    let written = v.find("${").and_then(|at| v.get(..at)).unwrap_or(v);
     if arn_operator {
         return arn_fields::<5>(written).is_some_and(|[_, field, ..]| !glob(field, partition, false));
     }
     let literal = written.split(['*', '?']).next().unwrap_or(written);
-    let start = ["arn:", partition, ":"].concat();
-    !(start.starts_with(literal) || literal.starts_with(start.as_str()))
+    // One starts the other where they agree as far as the shorter goes.
+    let start = ["arn:", partition, ":"].into_iter().flat_map(str::bytes);
+    let agree = literal.len().min(partition.len() + 5);
+    !literal.bytes().take(agree).eq(start.take(agree))
 }
 
 /// Whether `pattern` (of `aws:PrincipalArn`) matches the ARN of no caller that can call

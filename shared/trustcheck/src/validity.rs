@@ -1440,9 +1440,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             arn_exception: (!s.principals.negated && !s.principals.aws.is_empty())
                 .then(|| {
                     (conditions.iter()).find(|c| {
-                        (s.principals.entries()).all(|(kind, p)| {
-                            kind == PrincipalKind::Aws && excepts_none_of(c, p, !subject.partition_is_stand_in)
-                        })
+                        (s.principals.entries())
+                            .all(|(kind, p)| kind == PrincipalKind::Aws && excepts_none_of(c, p, subject))
                     })
                 })
                 .flatten(),
@@ -1606,7 +1605,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             Dead::NoCallerType { principal, condition }
         }),
         (
-            |s, _| asks_for_a_service(s),
+            |s, p| if p == "*" { None } else { asks_for_a_service(s) },
             |principal, condition| Dead::AsksForAService { principal, condition },
         ),
         (
@@ -1657,7 +1656,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(principal)) {
             continue;
         }
-        if let Some(condition) = principal_arn_names_another(s, principal, !subject.partition_is_stand_in) {
+        if let Some(condition) = principal_arn_names_another(s, principal, subject) {
             dead.push(Dead::AnotherCallerArn { principal, condition });
         }
     }
@@ -1870,7 +1869,7 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
 pub(crate) fn principal_arn_names_another<'s, 'p>(
     s: &'s Statement<'p>,
     p: &str,
-    partition_known: bool,
+    subject: &Subject,
 ) -> Option<&'s Condition<'p>> {
     // Most statements have none: told before the principal is read. A wildcard narrowed so is
     // TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep every stranger out.
@@ -1882,14 +1881,14 @@ pub(crate) fn principal_arn_names_another<'s, 'p>(
     {
         return None;
     }
-    (s.conditions.iter()).find(|c| names_none_of(c, p, false, partition_known))
+    (s.conditions.iter()).find(|c| names_none_of(c, p, false, subject))
 }
 
 /// Whether `c`, a Deny's condition on `aws:PrincipalArn` under a negated operator, holds for
 /// every caller of AWS principal `p`: none of its values, the exceptions, is any of theirs
 /// (`ArnNotEquals` a role's session's ARN, which the key never holds) ([`names_none_of`]).
-pub(crate) fn excepts_none_of(c: &Condition, p: &str, partition_known: bool) -> bool {
-    names_none_of(c, p, true, partition_known)
+pub(crate) fn excepts_none_of(c: &Condition, p: &str, subject: &Subject) -> bool {
+    names_none_of(c, p, true, subject)
 }
 
 /// Whether `c` compares `aws:PrincipalArn` as text or ARNs (by a negated operator when
@@ -1898,7 +1897,9 @@ pub(crate) fn excepts_none_of(c: &Condition, p: &str, partition_known: bool) -> 
 /// key holds the calling role's or user's own ARN, in every signed request: `…IfExists` reads as
 /// the plain operator; a set qualifier is not judged. Compared ignoring case, and a role or user
 /// named without a path may have any, so that only a caller who can't be the one named is judged.
-fn names_none_of(c: &Condition, p: &str, negated: bool, partition_known: bool) -> bool {
+/// A wildcard's callers are of the role's partition, where it is known for sure: a value of
+/// another names none of them ([`crate::pattern::of_another_partition`]).
+fn names_none_of(c: &Condition, p: &str, negated: bool, subject: &Subject) -> bool {
     use crate::policy::BaseOperator::{
         ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringEqualsIgnoreCase, StringLike, StringNotEqualsIgnoreCase,
         StringNotLike,
@@ -1919,12 +1920,18 @@ fn names_none_of(c: &Condition, p: &str, negated: bool, partition_known: bool) -
         // Compared ignoring case, `…:ROLE/DEPLOY` is `role/deploy`'s ARN. (A template's marker
         // is told before folding: it is written in capitals.)
         let folds = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+        let of_another_partition = |v: &str| {
+            (subject.partition_for_sure()).is_some_and(|partition| {
+                !has_variable(v) && crate::pattern::of_another_partition(v, arn_operator, partition)
+            })
+        };
         return (c.values.iter()).all(|v| {
             let folded = match folds {
                 true => Cow::Owned(v.to_ascii_lowercase()),
                 false => Cow::Borrowed(v.as_ref()),
             };
-            !holds_opaque(v) && crate::pattern::names_no_assuming_caller(&folded, arn_operator)
+            !holds_opaque(v)
+                && (crate::pattern::names_no_assuming_caller(&folded, arn_operator) || of_another_partition(&folded))
         });
     }
     // The suggested policy's principal to fill in is judged as whom the reader names there.
@@ -1935,7 +1942,7 @@ fn names_none_of(c: &Condition, p: &str, negated: bool, partition_known: bool) -
         return false;
     };
     // A partition a template's scan stands in for (no region given) tells no ARN apart.
-    let partition_named = partition_named.filter(|_| partition_known).map(str::to_ascii_lowercase);
+    let partition_named = (partition_named.filter(|_| !subject.partition_is_stand_in)).map(str::to_ascii_lowercase);
     // Under StringLike a `*` before the resource may span colons: its fields are not known.
     let spans_colons = matches!(base, StringLike | StringNotLike);
     let pattern = matches!(base, StringLike | StringNotLike | ArnLike | ArnNotLike);
@@ -2058,27 +2065,33 @@ pub(crate) fn wildcard_kept_to_no_caller<'p>(
     partition: Option<&str>,
 ) -> Option<&'p Condition<'p>> {
     (s.effect == Effect::Allow && signs_alone(s) && s.principals.aws.iter().any(|p| p == "*"))
-        .then(|| kept_to_no_caller(s, partition))
+        .then(|| kept_to_no_signer(s, partition))
         .flatten()
 }
 
-/// The condition of `s` that keeps it to ARNs or types no caller that signs has, whoever its AWS
-/// principals are ([`wildcard_kept_to_no_caller`]'s kinds).
+/// The condition of `s` that keeps it to ARNs or types no caller that signs has, or to AWS
+/// services, whoever its AWS principals are ([`wildcard_kept_to_no_caller`]'s kinds, and
+/// [`asks_for_a_service`]).
 pub(crate) fn kept_to_no_caller<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Option<&'p Condition<'p>> {
+    kept_to_no_signer(s, partition).or_else(|| asks_for_a_service(s))
+}
+
+/// [`kept_to_no_caller`] by the ARNs and types of the callers that sign.
+fn kept_to_no_signer<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Option<&'p Condition<'p>> {
     principal_arn_excludes_every_caller(s)
         .or_else(|| identity_center_path_left_out(s))
         .or_else(|| principal_type_excludes_callers_of(s, "*"))
         .or_else(|| principal_arn_taken_literally(s))
         .or_else(|| principal_arn_of_another_partition(s, partition))
-        .or_else(|| asks_for_a_service(s))
 }
 
 /// A condition of `s` that asks for an AWS service as the caller: `Bool
 /// aws:PrincipalIsAWSService true`, which every signed request carries, `false` for an IAM user's
-/// or role's ("does not allow … service principals", the IAM guide says of `{"AWS": "*"}`; a
-/// service is named as a `Service` principal). Not `BoolIfExists`, which a federated sign-in
-/// without the key meets.
-fn asks_for_a_service<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+/// or role's, the callers an account or ARN names (a service is named as a `Service` principal).
+/// Not `BoolIfExists`, which a federated sign-in without the key meets. Not judged of
+/// `{"AWS": "*"}`: that it admits no service rests on one sentence of the IAM guide, which is
+/// not taken to lower a public trust.
+pub(crate) fn asks_for_a_service<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     s.conditions.iter().find(|c| {
         matches!(
             c.operator,
@@ -3730,9 +3743,7 @@ pub(crate) fn covering_deny_for(
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        let holds = |c: &Condition| {
-            crate::checks::holds_for_every_admitted(c, allow, only, policy.version, !subject.partition_is_stand_in)
-        };
+        let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only, policy.version, subject);
         if !holds_for_every_caller_of(d, callers, negated, subject.now, holds) {
             return false;
         }
