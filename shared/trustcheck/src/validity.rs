@@ -2087,22 +2087,35 @@ fn kept_to_no_signer<'p>(s: &'p Statement<'p>, partition: Option<&str>) -> Optio
 
 /// A condition of `s` that asks for an AWS service as the caller: `Bool
 /// aws:PrincipalIsAWSService true`, which every signed request carries, `false` for an IAM user's
-/// or role's, the callers an account or ARN names (a service is named as a `Service` principal).
-/// Not `BoolIfExists`, which a federated sign-in without the key meets. Not judged of
+/// or role's, the callers an account or ARN names (a service is named as a `Service` principal);
+/// also under a set qualifier, or compared as text with anything but `false`. Not `…IfExists`,
+/// which a federated sign-in without the key meets. Not judged of
 /// `{"AWS": "*"}`: that it admits no service rests on one sentence of the IAM guide, which is
 /// not taken to lower a public trust.
 pub(crate) fn asks_for_a_service<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    use crate::policy::BaseOperator::{Bool, StringEquals, StringEqualsIgnoreCase};
     s.conditions.iter().find(|c| {
-        matches!(
-            c.operator,
-            Operator::Known {
-                base: crate::policy::BaseOperator::Bool,
-                set: None,
-                if_exists: false
-            }
-        ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+        // Compared as the key's one value is (a set qualifier changes nothing): `Bool` with
+        // `true`, a string comparison with anything but `false`, which is never the caller's.
+        let Operator::Known {
+            base, if_exists: false, ..
+        } = c.operator
+        else {
+            return false;
+        };
+        let never_false = |v: &str| {
+            !has_variable(v)
+                && !holds_opaque(v)
+                && match base {
+                    Bool => v.eq_ignore_ascii_case("true"),
+                    StringEquals => v != "false",
+                    StringEqualsIgnoreCase => !v.eq_ignore_ascii_case("false"),
+                    _ => false,
+                }
+        };
+        c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
             && !c.values.is_empty()
-            && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"))
+            && c.values.iter().all(|v| never_false(v))
     })
 }
 
