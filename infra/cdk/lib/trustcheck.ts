@@ -100,12 +100,12 @@ export interface TrustcheckProps {
   readonly sendNotices?: 'true' | 'false';
   /** An e-mail address subscribed to the alarm topic. Required unless alarmTopicSubscribedElsewhere is 'true', beside alarmPagerDutyUrl too. @default '' */
   readonly alarmEmail?: string;
-  /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
+  /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager), beside alarmEmail. Empty: none. @default '' */
   readonly alarmPagerDutyUrl?: string;
   /**
    * 'true': you subscribe an endpoint of your own to the alarm topic (`alarmTopic`), so neither
-   * alarmEmail nor alarmPagerDutyUrl is needed. 'false': one of them is, or the construct refuses
-   * to synthesize. @default 'false'
+   * alarmEmail nor alarmPagerDutyUrl is needed. 'false': alarmEmail is, with or without
+   * alarmPagerDutyUrl, or the construct refuses to synthesize. @default 'false'
    */
   readonly alarmTopicSubscribedElsewhere?: 'true' | 'false';
   /** Organization mode (delegated administrator): the organization id; empty for a single account. @default '' */
