@@ -127,6 +127,10 @@ pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
 /// them the evaluator is invoked no more, so this comparison doesn't run either, and
 /// `evaluator-silent` and `evaluator-uninvoked` say so.
 pub fn as_deployed(rule: &OrganizationConfigRule, deployed: Option<&[String]>) -> (Vec<String>, Vec<String>) {
+    // (The SDK's variant keeps AWS's own slip in its name; its text is spelt right.)
+    use OrganizationConfigRuleTriggerType::{
+        ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotifcation,
+    };
     let (excluded, beyond): (Vec<String>, Vec<String>) = (rule.excluded_accounts().iter().cloned())
         .partition(|account| deployed.is_none_or(|deployed| deployed.contains(account)));
     let mut edits = Vec::new();
@@ -136,41 +140,37 @@ pub fn as_deployed(rule: &OrganizationConfigRule, deployed: Option<&[String]>) -
             beyond.join(",")
         ));
     }
-    if rule.organization_custom_rule_metadata().is_none() {
+    let Some(custom) = rule.organization_custom_rule_metadata() else {
         edits.push(
             "it is no custom Lambda rule now (a managed or a policy rule): trustcheck judges no role through it"
                 .to_owned(),
         );
+        return (excluded, edits);
+    };
+    let triggers = custom.organization_config_rule_trigger_types();
+    let missing: Vec<&str> = [
+        ConfigurationItemChangeNotification,
+        OversizedConfigurationItemChangeNotifcation,
+    ]
+    .iter()
+    .filter(|kind| !triggers.contains(kind))
+    .map(OrganizationConfigRuleTriggerType::as_str)
+    .collect();
+    if !missing.is_empty() {
+        edits.push(format!(
+            "it takes no {} events: a role's change is judged only at the next sweep",
+            missing.join(" or ")
+        ));
     }
-    if let Some(custom) = rule.organization_custom_rule_metadata() {
-        use OrganizationConfigRuleTriggerType::{
-            ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotifcation,
-        };
-        let triggers = custom.organization_config_rule_trigger_types();
-        let missing: Vec<&str> = [
-            ConfigurationItemChangeNotification,
-            OversizedConfigurationItemChangeNotifcation,
-        ]
-        .iter()
-        .filter(|kind| !triggers.contains(kind))
-        .map(OrganizationConfigRuleTriggerType::as_str)
-        .collect();
-        if !missing.is_empty() {
-            edits.push(format!(
-                "it takes no {} events: a role's change is judged only at the next sweep",
-                missing.join(" or ")
-            ));
-        }
-        let types = custom.resource_types_scope();
-        if !types.is_empty() && !types.iter().any(|t| t == "AWS::IAM::Role") {
-            edits.push(format!("its scope leaves AWS::IAM::Role out ({})", types.join(",")));
-        }
-        if let Some(tag) = custom.tag_key_scope().filter(|t| !t.is_empty()) {
-            edits.push(format!("its scope keeps to roles tagged {tag}"));
-        }
-        if let Some(id) = custom.resource_id_scope().filter(|id| !id.is_empty()) {
-            edits.push(format!("its scope keeps to the resource {id}"));
-        }
+    let types = custom.resource_types_scope();
+    if !types.is_empty() && !types.iter().any(|t| t == "AWS::IAM::Role") {
+        edits.push(format!("its scope leaves AWS::IAM::Role out ({})", types.join(",")));
+    }
+    if let Some(tag) = custom.tag_key_scope().filter(|t| !t.is_empty()) {
+        edits.push(format!("its scope keeps to roles tagged {tag}"));
+    }
+    if let Some(id) = custom.resource_id_scope().filter(|id| !id.is_empty()) {
+        edits.push(format!("its scope keeps to the resource {id}"));
     }
     (excluded, edits)
 }
