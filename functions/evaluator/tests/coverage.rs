@@ -10,7 +10,8 @@ use common::*;
 use evaluator::coverage::{Coverage, CoverageSettings};
 
 const ACCOUNT: &str = "123456789012";
-const ORG_PARAMS: &str = r#"{"executionRoleName":"trustcheck-member"}"#;
+/// As the central stack deploys them in organization mode: every key that judges, and the member role.
+const ORG_PARAMS: &str = r#"{"nonCompliantAt":"MEDIUM","requireSourceAccount":"false","exemptTagKey":"trustcheck:exempt","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":"","executionRoleName":"trustcheck-member"}"#;
 const RULE: &str = "trustcheck-org";
 const TABLE: &str = "trustcheck-alerts";
 const HOUR: i64 = 3600;

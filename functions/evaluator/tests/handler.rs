@@ -211,7 +211,10 @@ async fn another_config_rule_s_event_is_refused_and_nothing_is_written() {
     // In organization mode (the stack's own parameters say so), the organization rule's name in a
     // member account is served; one with more after the name is not, nor the bare name, which
     // only a member account's own rule can have there (organization mode deploys none).
-    let org = harness(Some(r#"{"executionRoleName":"trustcheck-member"}"#)).await;
+    let org = harness(Some(
+        r#"{"nonCompliantAt":"MEDIUM","requireSourceAccount":"false","exemptTagKey":"trustcheck:exempt","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":"","executionRoleName":"trustcheck-member"}"#,
+    ))
+    .await;
     let org = Harness {
         state: org.state.with_rule_name("trustcheck-iam-role-trust".to_owned()),
         ..org
@@ -975,17 +978,41 @@ fn the_stack_gives_the_evaluator_every_parameter_of_its_rule() {
     assert_eq!(input.len(), 6, "{input:?}");
 }
 
-/// The organization rule's template hands the evaluator every rule parameter it takes, in a form
-/// the evaluator accepts: with its defaults, and with regions given (an SCP's region deny).
+/// Organization mode: the organization rule carries only the member role, and the central
+/// stack's RULE_PARAMETERS every key that account mode's do (from the same stack parameters;
+/// no aggregator) beside it, so that an edit of the organization rule can't quiet the evaluator.
+/// With the stack's defaults, and with regions given (an SCP's region deny), the evaluator
+/// accepts them.
 #[test]
-fn the_organization_rule_passes_its_parameters_to_the_evaluator() {
-    let template = include_str!("../../../infra/org/organization-rule.yaml");
-    let (_, after) = template
-        .split_once("InputParameters: !Sub >-\n")
+fn organization_mode_judges_by_the_central_stack_s_parameters() {
+    let rule = include_str!("../../../infra/org/organization-rule.yaml");
+    let (_, after) = rule
+        .split_once("InputParameters: !Sub ")
         .expect("the rule's InputParameters");
-    let input = after.lines().next().unwrap_or_default().trim();
+    assert_eq!(
+        after.lines().next().unwrap_or_default().trim(),
+        r#"'{"executionRoleName":"${MemberRoleName}"}'"#
+    );
+    let template = include_str!("../../../infra/template.yaml");
+    let (_, evaluator) = template
+        .split_once("RULE_PARAMETERS: !If\n")
+        .expect("the evaluator's RULE_PARAMETERS");
+    let sub = |line: Option<&str>| -> String {
+        let line = line.unwrap_or_default().trim();
+        (line.strip_prefix("- !Sub '").and_then(|rest| rest.strip_suffix('\'')))
+            .unwrap_or_else(|| panic!("RULE_PARAMETERS: {line}"))
+            .to_owned()
+    };
+    let mut lines = evaluator.lines().skip(1);
+    let organization = sub(lines.next());
+    let keys = |json: &str| -> std::collections::BTreeMap<String, String> { serde_json::from_str(json).unwrap() };
+    let mut account = keys(&sub(lines.next()));
+    account.insert("executionRoleName".to_owned(), "${MemberRoleName}".to_owned());
+    account.insert("configAggregatorName".to_owned(), String::new());
+    assert_eq!(keys(&organization), account);
+
     let filled = |regions: &str| {
-        let mut text = input.to_owned();
+        let mut text = organization.clone();
         while let Some(start) = text.find("${") {
             let end = start + text[start..].find('}').expect("a closed ${…}");
             let name = text[start + 2..end].to_owned();
@@ -1006,6 +1033,7 @@ fn the_organization_rule_passes_its_parameters_to_the_evaluator() {
     };
     let defaults = filled("");
     assert_eq!(defaults.execution_role_name.as_deref(), Some("trustcheck-member"));
+    assert_eq!(defaults.non_compliant_at, trustcheck::Severity::Medium);
     assert!(defaults.function_regions.is_empty());
     let denied = filled("eu-west-1,us-east-1");
     assert_eq!(denied.function_regions, ["eu-west-1", "us-east-1"]);

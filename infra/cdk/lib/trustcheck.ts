@@ -70,7 +70,7 @@ export interface TrustcheckProps {
   readonly exemptTagKey?: string;
   /** Rule parameter: comma-separated ARN globs that are NOT_APPLICABLE, 256 characters at most; empty for none. @default '' */
   readonly exemptRoleArnPatterns?: string;
-  /** A Config aggregator in this account and region that records functions in every region; empty for none. @default '' */
+  /** A Config aggregator in this account and region that records functions in every region; empty for none (account mode only). @default '' */
   readonly configAggregatorName?: string;
   /** Comma-separated regions whose functions count, 200 characters at most; empty: every enabled region. @default '' */
   readonly functionRegions?: string;
@@ -232,6 +232,11 @@ function settings(props: TrustcheckProps): Settings {
   // The accounts an organization rule leaves out are organization mode's (the SAM template's rule).
   if (s.excludedAccounts !== '' && s.organizationId === '') {
     throw new Error('trustcheck: excludedAccounts is for organization mode: set organizationId, or leave excludedAccounts empty');
+  }
+  // Organization mode asks each member account's own Config (the SAM template's rule).
+  if (s.configAggregatorName !== '' && s.organizationId !== '') {
+    throw new Error('trustcheck: configAggregatorName is for account mode: organization mode asks each member account\'s ' +
+      'own Config; leave configAggregatorName empty');
   }
   // Nor is PagerDuty alone enough: deleted or disabled, its integration refuses every alarm, and
   // the alarm on the queue that keeps them needs another route (the SAM template's rule).
@@ -651,8 +656,8 @@ export class Trustcheck extends Construct {
       actions: ['lambda:InvokeFunction'],
       resources: [notifier.functionArn],
     }));
-    // Organization mode reads Config in the member accounts, never through this account's aggregator.
-    if (props.configAggregatorName !== '' && !organization) {
+    // Organization mode reads Config in the member accounts, never through an aggregator (settings refuses one).
+    if (props.configAggregatorName !== '') {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
         // The sources' status: which of the regions are up to date (those stale are listed with Lambda).
@@ -708,9 +713,11 @@ export class Trustcheck extends Construct {
       environment: {
         // The rule parameters as deployed (the rule's inputParameters): they count over an
         // event's ruleParameters, so that editing the rule outside this stack can't quiet it.
-        RULE_PARAMETERS: organization
-          ? JSON.stringify({ executionRoleName: props.memberRoleName })
-          : Stack.of(this).toJsonString(ruleParameters),
+        // Organization mode too: the organization rule, editable in the delegated administrator,
+        // carries only executionRoleName, and every key that judges is this stack's.
+        RULE_PARAMETERS: Stack.of(this).toJsonString(organization
+          ? { ...ruleParameters, executionRoleName: props.memberRoleName }
+          : ruleParameters),
         // The one rule it serves (OrgConfigRule-NAME-… in member accounts): another rule someone
         // points at it is refused.
         RULE_NAME: props.ruleName,

@@ -151,15 +151,22 @@ test('embedded: thirty alarms on the alarm topic, which the given e-mail and Pag
 });
 
 test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-five alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
-  const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
+  const { trustcheck, template } =
+    embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '', configAggregatorName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
   template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
   assert.equal(trustcheck.alarms.length, 25);
-  template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
+  // The deployment's parameters judge, the member role with them: the organization rule carries only that.
+  const variables = Object.values(template.findResources('AWS::Lambda::Function'))
+    .map((f: any) => f.Properties.Environment?.Variables ?? {})
+    .find((v: any) => v.RULE_PARAMETERS !== undefined);
+  assert.deepEqual(JSON.parse(variables.RULE_PARAMETERS), {
+    nonCompliantAt: CUSTOM.nonCompliantAt, requireSourceAccount: CUSTOM.requireSourceAccount,
+    exemptTagKey: CUSTOM.exemptTagKey, exemptRoleArnPatterns: CUSTOM.exemptRoleArnPatterns,
+    configAggregatorName: '', functionRegions: CUSTOM.functionRegions, executionRoleName: 'acme-trustcheck-member',
   });
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {

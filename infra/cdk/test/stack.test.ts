@@ -390,8 +390,16 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   // infra/org/organization-rule.yaml creates the organization rule, last.
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
-  template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: { RULE_PARAMETERS: '{"executionRoleName":"trustcheck-member"}' } },
+  // Every key that judges is this stack's: the organization rule carries only the member role,
+  // and an edit of it in the delegated administrator can't raise the threshold or exempt roles.
+  const [evaluator] = Object.values(synth({ organizationId: 'o-exampleorg1', nonCompliantAt: 'HIGH',
+    exemptRoleArnPatterns: 'arn:aws:iam::*:role/break-glass' }).findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { RULE_NAME: Match.anyValue(), RULE_PARAMETERS: Match.anyValue() } } },
+  }));
+  assert.deepEqual(JSON.parse(evaluator.Properties.Environment.Variables.RULE_PARAMETERS), {
+    nonCompliantAt: 'HIGH', requireSourceAccount: 'false', exemptTagKey: 'trustcheck:exempt',
+    exemptRoleArnPatterns: 'arn:aws:iam::*:role/break-glass', configAggregatorName: '', functionRegions: '',
+    executionRoleName: 'trustcheck-member',
   });
   const assume = statementsOf(template, 'EvaluatorRole').find((s) => actions(s).includes('sts:AssumeRole'));
   assert.ok(assume, 'the evaluator may assume the member role');
@@ -482,11 +490,9 @@ test('the evaluator may invoke only itself (a sweep continues) and the notifier,
   assert.equal(describe.length, 1);
   assert.deepEqual([describe[0].Effect, actions(describe[0]), describe[0].Resource, describe[0].Condition],
     ['Allow', ['config:DescribeConfigurationAggregators'], '*', undefined]);
-  // Organization mode reads Config in the member accounts: the aggregator is not this role's to read.
-  const inOrganization = statementsOf(synth({ configAggregatorName: 'organization', organizationId: 'o-acmeorg123' }), 'EvaluatorRole');
-  for (const action of ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators']) {
-    assert.ok(!inOrganization.some((s) => actions(s).includes(action)), action);
-  }
+  // Organization mode reads Config in the member accounts: an aggregator is refused, not ignored.
+  assert.throws(() => synth({ configAggregatorName: 'organization', organizationId: 'o-acmeorg123' }),
+    /configAggregatorName is for account mode/);
   template.hasResourceProperties('AWS::Config::ConfigRule', {
     InputParameters: Match.objectLike({ configAggregatorName: '', functionRegions: '' }),
   });

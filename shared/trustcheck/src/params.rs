@@ -503,8 +503,24 @@ mod tests {
             assert_eq!(overridden, ["ruleParameters"]);
             assert!(RuleParams::deployed_with(deployed, unreadable).is_err(), "{unreadable}");
         }
-        // A bad value of a key the deployment leaves to the rule (organization mode), or in the
-        // deployment itself, is an error.
+        // An organization deployment sets every key that judges beside the member role: the
+        // organization rule carries only that role, and an edit of it in the delegated
+        // administrator (a threshold raised, every role exempt) counts for nothing.
+        let organization = r#"{"nonCompliantAt":"MEDIUM","requireSourceAccount":"false","exemptTagKey":"trustcheck:exempt","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":"","executionRoleName":"trustcheck-member"}"#;
+        let as_deployed = RuleParams::from_json(organization).unwrap();
+        let (p, overridden) =
+            RuleParams::deployed_with(organization, r#"{"executionRoleName":"trustcheck-member"}"#).unwrap();
+        assert_eq!((&p, overridden.len()), (&as_deployed, 0));
+        let edited = r#"{"executionRoleName":"trustcheck-member","nonCompliantAt":"CRITICAL","exemptRoleArnPatterns":"arn:aws:iam::*:role/*","nonCompliantAT":"LOW"}"#;
+        let (p, overridden) = RuleParams::deployed_with(organization, edited).unwrap();
+        assert_eq!(p, as_deployed);
+        assert_eq!(
+            overridden,
+            ["exemptRoleArnPatterns", "nonCompliantAt", "nonCompliantAT"]
+        );
+        // A bad value of a key the deployment leaves to the rule (an organization stack of an
+        // earlier release, which set only the member role), or in the deployment itself, is an
+        // error.
         assert!(matches!(
             RuleParams::deployed_with(org, bad),
             Err(ParamsError::BadValue { .. })
@@ -522,10 +538,22 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
         let sam = read("infra/template.yaml");
-        let sam_line = sam.lines().find(|l| l.contains(r#"'{"nonCompliantAt""#)).unwrap();
-        let mut sam_keys: Vec<&str> = (sam_line.split(','))
-            .filter_map(|pair| pair.split('"').nth(1))
-            .collect();
+        // Organization mode's line first, with the member role; then account mode's.
+        let mut sam_lines = sam.lines().filter(|l| l.contains(r#"'{"nonCompliantAt""#));
+        let keys_of = |line: &str| -> Vec<String> {
+            let mut keys: Vec<String> = (line.split(','))
+                .filter_map(|pair| pair.split('"').nth(1).map(str::to_owned))
+                .collect();
+            keys.sort_unstable();
+            keys
+        };
+        let organization = keys_of(sam_lines.next().unwrap());
+        let mut sam_keys = keys_of(sam_lines.next().unwrap());
+        assert!(sam_lines.next().is_none());
+        sam_keys.push("executionRoleName".to_owned());
+        sam_keys.sort_unstable();
+        assert_eq!(organization, sam_keys);
+        sam_keys.retain(|k| k != "executionRoleName");
         let cdk = read("infra/cdk/lib/trustcheck.ts");
         let block = cdk.split("const ruleParameters").nth(1).unwrap();
         let block = &block[..block.find("};").unwrap()];
@@ -533,7 +561,7 @@ mod tests {
             .filter_map(|l| l.trim().split_once(": props.").map(|(key, _)| key))
             .collect();
         let mut judging = JUDGING_KEYS.to_vec();
-        for keys in [&mut sam_keys, &mut cdk_keys, &mut judging] {
+        for keys in [&mut cdk_keys, &mut judging] {
             keys.sort_unstable();
         }
         assert_eq!(sam_keys, judging);
