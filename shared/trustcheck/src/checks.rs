@@ -4921,7 +4921,12 @@ fn external_id_names_the_account(s: &Statement) -> bool {
 /// (also under its name in the China regions), which documents a guard of its own: the account
 /// as the external id it passes.
 pub(crate) fn firehose_alone(s: &Statement) -> bool {
-    scoped_services(s).all(|service| service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com")
+    scoped_services(s).all(is_firehose)
+}
+
+/// Amazon Data Firehose's principal (also its name in the China regions).
+pub(crate) fn is_firehose(service: &str) -> bool {
+    service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com"
 }
 
 fn broad_actions(policy: &Policy, out: &mut Findings) {

@@ -1357,6 +1357,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     why: SourceMismatch::OtherKind,
                     ..
                 } => None,
+                // Firehose's external id, no account: the others of its statement (a vendor's
+                // role) keep the id they pass; Firehose moves to a statement without it (the next
+                // round asks for the stream's account as its id).
+                Dead::SourceNeverMatches {
+                    principal,
+                    condition,
+                    why: SourceMismatch::NotAnAccount,
+                } if condition.key.eq_ignore_ascii_case("sts:ExternalId") => {
+                    let mut done = false;
+                    let firehose = |kind: &str, p: &str| kind == "Service" && crate::checks::is_firehose(p);
+                    apart(&mut statements[i], &mut appended, firehose, |s| {
+                        done = remove_condition(s, condition);
+                    });
+                    done.then_some(principal)
+                }
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),
@@ -1655,7 +1670,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 if sentinel {
                     add_condition(s, "StringEquals", &key, crate::checks::SENTINEL_SESSION);
                 } else {
-                    let subjects = github_subjects_keeping_context(s, host);
+                    let subjects = subjects_keeping_context(s, host);
                     if !keep_scoping_values(s, host, &scope, policy.version) {
                         // One block for them all: two blocks on one key must both hold.
                         let like = scope.like || subjects.iter().any(|v| has_wildcard(v));
@@ -2034,9 +2049,13 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
 /// The GitHub subjects to fill in for those of `s` that name the branch, tag, environment or pull
 /// request but leave any repository in (`repo:*/*:ref:refs/heads/corgi`, `repo:*:ref:refs/tags/v*`
 /// under `StringLike`): the repository to fill in, the rest as the author wrote it, so that the
-/// workflows it was written for still get in. Empty for another provider, or where no subject
-/// names one of those. Read before the subjects that leave the provider open are taken out.
-fn github_subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<String> {
+/// workflows it was written for still get in; a cluster's, the service account's name
+/// ([`service_accounts_keeping_names`]). Empty for another provider, or where no subject names
+/// one of those. Read before the subjects that leave the provider open are taken out.
+fn subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<String> {
+    if crate::checks::is_eks_issuer(&host.to_ascii_lowercase()) {
+        return service_accounts_keeping_names(s, host);
+    }
     if !host.eq_ignore_ascii_case(crate::checks::GITHUB_ACTIONS) {
         return Vec::new();
     }
@@ -2068,6 +2087,33 @@ fn github_subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<St
             });
         if let Some(context) = context {
             let subject = text!("repo:", repository, ":", context);
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+        }
+    }
+    subjects
+}
+
+/// A cluster's subjects that name a service account in any namespace
+/// (`system:serviceaccount:*:NAME`), with the namespace to fill in and the name kept: the fill-in
+/// would lose which service account was meant.
+fn service_accounts_keeping_names(s: &SuggestedStatement, host: &str) -> Vec<String> {
+    let subject_key = text!(host, ":sub");
+    let mut subjects: Vec<String> = Vec::new();
+    let values = (s.conditions.iter())
+        .filter(|(op, _)| matches!(op.as_str(), "StringLike" | "StringEquals"))
+        .flat_map(|(_, keys)| keys.iter())
+        .filter(|(key, _)| key.eq_ignore_ascii_case(&subject_key))
+        .flat_map(|(_, values)| values.iter());
+    for value in values {
+        let name = (value.strip_prefix("system:serviceaccount:"))
+            .and_then(|rest| rest.split_once(':'))
+            .filter(|(namespace, _)| has_wildcard(namespace))
+            .map(|(_, name)| name)
+            .filter(|name| !name.is_empty() && !has_wildcard(name) && !name.contains('$') && !name.contains(':'));
+        if let Some(name) = name {
+            let subject = text!("system:serviceaccount:REPLACE_WITH_NAMESPACE:", name);
             if !subjects.contains(&subject) {
                 subjects.push(subject);
             }

@@ -2700,12 +2700,22 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
     Some(own(arn_service, &meant))
 }
 
+/// The key a service sends an account in, as its condition names it: `aws:SourceAccount`, or
+/// Firehose's `sts:ExternalId` ([`source_never_matches`]).
+fn account_key(condition: &Condition) -> &'static str {
+    match condition.key.eq_ignore_ascii_case("sts:ExternalId") {
+        true => "sts:ExternalId",
+        false => "aws:SourceAccount",
+    }
+}
+
 /// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
 /// sends can meet, and why: each of its values is no ARN, compares a wildcard literally where
 /// an ARN has none, names another account than the statement's `aws:SourceAccount`, or (for a
 /// role IAM holds, whose ARN is real) another partition than the role's; else an
-/// `aws:SourceAccount` condition none of whose values is an account id. Values a template
-/// leaves open or that hold a policy variable may be anything.
+/// `aws:SourceAccount` condition none of whose values is an account id, or such an
+/// `sts:ExternalId` of Firehose, which passes the stream's account as its external id. Values a
+/// template leaves open or that hold a policy variable may be anything.
 pub(crate) fn source_never_matches<'p>(
     s: &'p Statement<'p>,
     subject: &Subject,
@@ -2723,9 +2733,15 @@ pub(crate) fn source_never_matches<'p>(
             || crate::fix::is_fill_in(value)
             || (base == StringLike && has_wildcard(value)))
     };
+    // Firehose's documented guard: the account of the stream as the external id it passes.
+    let firehose =
+        || crate::checks::firehose_alone(s) && s.principals.service.iter().any(|p| crate::checks::is_firehose(p));
     let malformed_account = || {
         (s.conditions.iter())
-            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount"))
+            .filter(|c| {
+                c.key.eq_ignore_ascii_case("aws:SourceAccount")
+                    || (c.key.eq_ignore_ascii_case("sts:ExternalId") && firehose())
+            })
             .find(|c| {
                 let Operator::Known { base, .. } = c.operator else {
                     return false;
@@ -3951,7 +3967,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no account id ",
             principal,
-            " sends as aws:SourceAccount meets: no value is a 12-digit account id"
+            " sends as ",
+            account_key(condition),
+            " meets: no value is a 12-digit account id"
         ),
         Dead::SourceNeverMatches { principal, condition, why } => text!(
             "it asks for ",
@@ -4325,6 +4343,22 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             let others = statement.principals.entries().any(|(_, p)| p != *principal);
             Some(source_fix_text(condition, principal, index, others))
         }
+        // Firehose's external id beside other principals (a vendor's role), who pass theirs.
+        Dead::SourceNeverMatches {
+            principal,
+            condition,
+            why: SourceMismatch::NotAnAccount,
+        } if account_key(condition) == "sts:ExternalId"
+            && (statement.principals.entries()).any(|(_, p)| !crate::checks::is_firehose(p)) =>
+        {
+            Some(text!(
+                "move ",
+                principal,
+                " to a statement of its own with the 12-digit id of the account whose streams use the role in sts:ExternalId; the other principals of statement ",
+                index,
+                " keep theirs"
+            ))
+        }
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
             SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName | SourceMismatch::WildcardsAlone => {
                 let mut fix = text!(
@@ -4366,7 +4400,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " (arn:${AWS::Partition}:… in a template)"
             ),
             SourceMismatch::NotAnAccount => text!(
-                "write the 12-digit id of the account whose resources use the role in aws:SourceAccount in statement ",
+                "write the 12-digit id of the account whose resources use the role in ",
+                account_key(condition),
+                " in statement ",
                 index
             ),
             // Said above.
