@@ -18,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, EventSource, ParamsError, Role, RuleParams, Verdict};
 use trustcheck_aws::{
-    alerts::{Ordering, RoleRef},
+    alerts::{Judged, Ordering, RoleRef},
     confirm_token, edge_functions, edge_looked_for, error_chain, functions_using_role, gather_evidence, held_results,
     judge_unlisted, judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids,
     role_recording, rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem,
@@ -583,6 +583,12 @@ async fn evaluate_item(
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
     // may resolve, move or even touch an open page, so an event Config never sent (a direct
     // invoke, a console test event, whose token Config refuses) can't quiet one.
+    // Judged without functions that could make it more severe: the finding they decide may be
+    // missing, not fixed (`Judged::InPart`).
+    let judged = match may_be_worse {
+        Some((1, _)) => Judged::InPart,
+        _ => Judged::Wholly,
+    };
     let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
             let (account, region) = alert_place(params, event, clients, context, item.account_id.as_deref());
@@ -598,13 +604,13 @@ async fn evaluate_item(
             let reviewed = match &written {
                 Ok(_) => {
                     let at = Ordering::of(&item.capture_time);
-                    paging.review(rule_name(event)?, role, &at, &verdict).await
+                    paging.review(rule_name(event)?, role, &at, &verdict, judged).await
                 }
                 Err(error) => {
                     let at = Ordering::no_later_than_now(&item.capture_time);
                     let refused = error.token_refused();
                     paging
-                        .review_unwritten(rule_name(event)?, role, &at, &verdict, refused)
+                        .review_unwritten(rule_name(event)?, role, &at, &verdict, judged, refused)
                         .await
                 }
             };
@@ -887,7 +893,12 @@ impl SweepRun<'_> {
                         account: account.clone(),
                         region: region.clone(),
                     };
-                    paging.review(role_ref, &role.evaluation.verdict, taken).await;
+                    let judged = if role.may_be_worse {
+                        Judged::InPart
+                    } else {
+                        Judged::Wholly
+                    };
+                    paging.review(role_ref, &role.evaluation.verdict, judged, taken).await;
                 }
             }
             slowest_page = slowest_page.max(started.elapsed());

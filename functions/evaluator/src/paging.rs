@@ -8,8 +8,8 @@ use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
 use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
-        dedup_key, digest_key, now_ms, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice,
-        Ordering, Review, RoleRef, Route, RowVersion, Transition, DIGEST_ROLES_LISTED,
+        dedup_key, digest_key, now_ms, Action, Alert, Digest, DigestRole, FindingSet, Judged, Ledger, LedgerEntry,
+        Notice, Ordering, Review, RoleRef, Route, RowVersion, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
@@ -141,6 +141,7 @@ impl Paging {
         role: RoleRef,
         at: &Ordering,
         verdict: &Verdict,
+        judged: Judged,
         refused: bool,
     ) -> Result<(), PagingError> {
         if !on_page(Alert::for_verdict(verdict, self.settings.page_at).as_ref()) {
@@ -148,13 +149,21 @@ impl Paging {
         }
         let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
         let taken = if refused { Taken::Refused } else { Taken::Failed };
-        self.decide_on(rule, role, at, verdict, read, taken).await
+        self.decide_on(rule, role, at, (verdict, judged), read, taken).await
     }
 
     /// One role, evaluated on its own (a configuration change).
-    pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), PagingError> {
+    pub async fn review(
+        &self,
+        rule: &str,
+        role: RoleRef,
+        at: &Ordering,
+        verdict: &Verdict,
+        judged: Judged,
+    ) -> Result<(), PagingError> {
         let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
-        self.review_on(rule, role, at, verdict, read).await
+        self.decide_on(rule, role, at, (verdict, judged), read, Taken::Yes)
+            .await
     }
 
     /// [`Paging::review`] on the role's row as already read (`None`: there is none). The
@@ -170,7 +179,8 @@ impl Paging {
         verdict: &Verdict,
         read: Option<LedgerEntry>,
     ) -> Result<(), PagingError> {
-        self.decide_on(rule, role, at, verdict, read, Taken::Yes).await
+        self.decide_on(rule, role, at, (verdict, Judged::Wholly), read, Taken::Yes)
+            .await
     }
 
     /// [`Paging::review_on`] for a result Config took or not ([`Taken`]).
@@ -179,7 +189,7 @@ impl Paging {
         rule: &str,
         role: RoleRef,
         at: &Ordering,
-        verdict: &Verdict,
+        (verdict, judged): (&Verdict, Judged),
         mut read: Option<LedgerEntry>,
         taken: Taken,
     ) -> Result<(), PagingError> {
@@ -200,11 +210,9 @@ impl Paging {
                     continue;
                 }
             }
-            let review = Review::new(
-                read.as_ref().and_then(|r| r.alert.as_ref()),
-                called_for,
-                read.as_ref().map_or(0, |r| r.next_incident),
-            );
+            let open = read.as_ref().and_then(|r| r.alert.as_ref());
+            let review =
+                Review::new(open, called_for, read.as_ref().map_or(0, |r| r.next_incident)).judged(judged, open);
             // On any reading of the row (a page may have opened since the last): what was left
             // pending on it is sent, above (this event's first attempt may have recorded it and
             // failed to hand it on).
@@ -581,7 +589,7 @@ impl<'a> SweepPaging<'a> {
 
     /// One role of the sweep, whose result Config took (`taken`) or not: then, as
     /// [`Paging::review_unwritten`] says, only a page where none is open goes out now.
-    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: Taken) {
+    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, judged: Judged, taken: Taken) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         if taken != Taken::Yes && !on_page(called_for.as_ref()) {
@@ -589,20 +597,17 @@ impl<'a> SweepPaging<'a> {
             return;
         }
         let row = self.open.remove(&key);
-        let review = self.review_of(row.as_ref(), called_for);
+        let review = self.review_of(row.as_ref(), called_for, judged);
         if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_none()) {
             return;
         }
-        let result = self.decide(&key, role, verdict, called_for, taken).await;
+        let result = self.decide(&key, role, verdict, judged, called_for, taken).await;
         self.keep(result);
     }
 
-    fn review_of(&self, row: Option<&LedgerEntry>, called_for: Option<Alert>) -> Review {
-        Review::new(
-            row.and_then(|r| r.alert.as_ref()),
-            called_for,
-            row.map_or(0, |r| r.next_incident),
-        )
+    fn review_of(&self, row: Option<&LedgerEntry>, called_for: Option<Alert>, judged: Judged) -> Review {
+        let open = row.and_then(|r| r.alert.as_ref());
+        Review::new(open, called_for, row.map_or(0, |r| r.next_incident)).judged(judged, open)
     }
 
     /// Decides a role that changes on its row as it is now, not as the part read it (a change
@@ -613,6 +618,7 @@ impl<'a> SweepPaging<'a> {
         key: &str,
         role: RoleRef,
         verdict: &Verdict,
+        judged: Judged,
         called_for: Option<Alert>,
         taken: Taken,
     ) -> Result<(), PagingError> {
@@ -633,7 +639,7 @@ impl<'a> SweepPaging<'a> {
                     Resent::Sent { .. } | Resent::Nothing => {}
                 }
             }
-            let mut review = self.review_of(row.as_ref(), called_for);
+            let mut review = self.review_of(row.as_ref(), called_for, judged);
             // What was left pending on the row is sent, above.
             if held_back(taken, row.as_ref().and_then(|r| r.alert.as_ref()), &review) || !changes(&review) {
                 return Ok(());
@@ -727,7 +733,7 @@ impl<'a> SweepPaging<'a> {
         };
         let verdict = Verdict::not_applicable("The role no longer exists");
         let role = open.role.clone();
-        self.review(role, &verdict, Taken::Yes).await;
+        self.review(role, &verdict, Judged::Wholly, Taken::Yes).await;
     }
 
     /// Every role of this rule, account and region still alerting in the ledger (or with steps

@@ -8,7 +8,7 @@ use common::*;
 use evaluator::paging::{Paging, PagingSettings, Spent, SweepPaging, Taken};
 use serde_json::json;
 use trustcheck::Severity;
-use trustcheck_aws::alerts::{Ledger, LedgerEntry, Ordering};
+use trustcheck_aws::alerts::{Judged, Ledger, LedgerEntry, Ordering};
 use trustcheck_test_support::ACCOUNT;
 
 const NOTIFIER: &str = "trustcheck-notifier";
@@ -857,6 +857,53 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     );
 }
 
+/// An evaluation judged in part (functions of a region Lambda refused to list) may lack a finding
+/// those functions decide: it is not taken as fixed, so the next full evaluation, which has it
+/// again, pages nothing. Recorded as a whole evaluation, it would page it as back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_finding_an_evaluation_judged_in_part_lacks_is_no_return() {
+    let h = paging_harness(20, None).await;
+    let paging = paging_of(&h, 20);
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        ..trustcheck::Role::default()
+    };
+    let verdict = |policy: &str| trustcheck::check(policy, &subject, &trustcheck::RuleParams::default());
+    let (both, public) = (verdict(PUBLIC_AND_ANY_REPO), verdict(PUBLIC));
+    let role_ref = || trustcheck_aws::alerts::RoleRef {
+        id: role.id.clone(),
+        name: role.name.clone(),
+        arn: Some(role.arn.clone()),
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+    };
+    let at = |time: &str| Ordering::of(&trustcheck_aws::parse_timestamp("test", time).unwrap());
+    for (rule, judged, pages) in [
+        ("trustcheck-in-part", Judged::InPart, 0),
+        ("trustcheck-wholly", Judged::Wholly, 1),
+    ] {
+        let (t0, t1, t2) = (
+            at("2026-11-27T06:00:00.000Z"),
+            at("2026-11-27T06:10:00.000Z"),
+            at("2026-11-27T06:20:00.000Z"),
+        );
+        paging
+            .review(rule, role_ref(), &t0, &both, Judged::Wholly)
+            .await
+            .unwrap();
+        assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+        paging.review(rule, role_ref(), &t1, &public, judged).await.unwrap();
+        assert_eq!(steps(&h), []);
+        paging
+            .review(rule, role_ref(), &t2, &both, Judged::Wholly)
+            .await
+            .unwrap();
+        let triggers = steps(&h).iter().filter(|(action, ..)| action == "trigger").count();
+        assert_eq!(triggers, pages, "{rule}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the_digest() {
     let h = paging_harness(1, None).await;
@@ -1129,7 +1176,9 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
         &trustcheck::RuleParams::default(),
     );
     let row = row_of(&h, &role).await;
-    sweep.review(row.role.clone(), &verdict, Taken::Yes).await;
+    sweep
+        .review(row.role.clone(), &verdict, Judged::Wholly, Taken::Yes)
+        .await;
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
     assert_eq!(steps(&h), [], "nothing sent again, no incident left open");
@@ -1169,7 +1218,9 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
         ..trustcheck::Role::default()
     };
     let verdict = trustcheck::check(PUBLIC, &subject, &trustcheck::RuleParams::default());
-    sweep.review(entry.role.clone(), &verdict, Taken::Yes).await;
+    sweep
+        .review(entry.role.clone(), &verdict, Judged::Wholly, Taken::Yes)
+        .await;
     let (spent, failed) = sweep
         .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z", 1)
         .await;
@@ -1796,7 +1847,9 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
     let row = row_of(&h, &role).await;
     let medium = medium_verdict(&role);
-    sweep.review(row.role.clone(), &medium, Taken::Yes).await;
+    sweep
+        .review(row.role.clone(), &medium, Judged::Wholly, Taken::Yes)
+        .await;
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
     assert!(now.alert.is_none(), "the row says what PagerDuty has: no incident open");
@@ -2173,7 +2226,9 @@ async fn a_resolve_over_the_budget_that_could_not_be_sent_stays_pending_past_the
     let medium = medium_verdict(&role);
     // The page's resolve is recorded, but the notifier can't be invoked.
     h.moto.inject("lambda.Invoke", &["500"; 50]);
-    sweep.review(row.role.clone(), &medium, Taken::Yes).await;
+    sweep
+        .review(row.role.clone(), &medium, Judged::Wholly, Taken::Yes)
+        .await;
     h.moto.clear_faults();
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_some(), "the part fails for the resolve it could not send");

@@ -191,6 +191,14 @@ impl Alert {
     }
 }
 
+/// Whether an evaluation saw all its verdict depends on: `InPart` when functions that could
+/// make it more severe could not be listed (a region Lambda refused, CloudFront unanswered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    Wholly,
+    InPart,
+}
+
 /// What to do about one role: the steps to send, and the alert to record when it changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
@@ -251,6 +259,21 @@ impl Review {
             record: (recorded.as_ref() != open).then_some(recorded),
             next_incident: next,
         }
+    }
+
+    /// Of an evaluation [`Judged::InPart`]: its verdict may lack a finding that the functions it
+    /// could not list decide, so the latest findings recorded keep the previous evaluation's
+    /// too, or stay unknown where those are (no open alert, or one recorded without them).
+    /// Recorded as they are, the next full evaluation would take such a finding for one that
+    /// came back, and page it anew.
+    pub fn judged(mut self, judged: Judged, open: Option<&Alert>) -> Review {
+        if let (Judged::InPart, Some(Some(alert))) = (judged, self.record.as_mut()) {
+            alert.latest = match open.filter(|old| !old.latest.is_empty()) {
+                Some(old) => old.latest.merged(alert.latest),
+                None => Seen::default(),
+            };
+        }
+        self
     }
 
     /// Over the sweep's page budget: the trigger goes into the digest page instead. A role whose
@@ -1682,6 +1705,31 @@ mod tests {
                 (Action::Resolve, 0, set(&[]))
             ]
         );
+        // An evaluation judged in part (a region's functions not listed) that lacks the Lambda
+        // finding lost it to the listing, not to a fix: the next full evaluation's is no return.
+        let partial = Review::new(Some(&both), Some(paged(&[(TrustPublic, Critical)])), 2);
+        assert_eq!(partial.steps, []);
+        let kept = partial
+            .judged(Judged::InPart, Some(&both))
+            .record
+            .flatten()
+            .expect("recorded");
+        assert_eq!(kept.latest, both.latest);
+        let full = paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)]);
+        assert_eq!(decide(Some(&kept), Some(&full)), []);
+        // Recorded as a whole evaluation, the same one would have paged it anew.
+        let whole = Review::new(Some(&both), Some(paged(&[(TrustPublic, Critical)])), 2);
+        let lost = whole
+            .judged(Judged::Wholly, Some(&both))
+            .record
+            .flatten()
+            .expect("recorded");
+        assert_eq!(decide(Some(&lost), Some(&full)).len(), 3);
+        // With no open alert to keep them from, the latest stay unknown (the finding the full
+        // evaluation adds was never announced, and pages as new).
+        let opened = Review::new(None, Some(paged(&[(TrustPublic, Critical)])), 2).judged(Judged::InPart, None);
+        let opened = opened.record.flatten().expect("recorded");
+        assert_eq!(opened.latest, Seen::default());
         // Two findings taking turns page at each return.
         let with_c = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
         let review = Review::new(Some(&both), Some(with_c), 2);
