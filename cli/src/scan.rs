@@ -459,6 +459,22 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
+    // A pattern that would exempt the role by a name it may not have once deployed exempts
+    // nothing (`Role::name_is_stand_in`): said, as the author meant it to.
+    let stand_in_exempted = (input.role.arn.as_deref())
+        .filter(|_| {
+            input
+                .role
+                .exemption_arn()
+                .is_some_and(|arn| params.exempting_pattern(&arn).is_none())
+        })
+        .filter(|_| input.role.name_is_stand_in)
+        .and_then(|arn| params.exempting_pattern(arn));
+    if let Some(pattern) = stand_in_exempted {
+        notes.push(format!(
+            "exemptRoleArnPatterns {pattern} matches the name this scan gives the role, not one it is sure to have once deployed (CloudFormation names a role without RoleName STACK-LOGICALID-SUFFIX, SAM its generated roles so; a RoleName from a parameter's default may be given another): it exempts nothing; give the role a RoleName, or pass the parameter"
+        ));
+    }
     // Notes and the role's name can hold them too: a way of deploying is named after the values
     // it takes (`Parameters ExternalId value …`).
     if let Some(hidden) = &input.sensitive {

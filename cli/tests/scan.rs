@@ -8665,3 +8665,51 @@ fn a_plan_that_replaces_the_role_under_another_name_fails_the_function_that_keep
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(!report.to_string().contains("as it was before the plan"), "{report:#}");
 }
+
+/// `exemptRoleArnPatterns` exempt a template's role only by a name it is sure to have once
+/// deployed: not its logical id (CloudFormation names a role without `RoleName`
+/// `STACK-LOGICALID-SUFFIX`), nor a parameter's default the deployer may replace; a note says
+/// so. A pattern that exempts any name at the role's path, or the name passed, still does.
+#[test]
+fn an_exemption_by_a_name_given_at_deploy_exempts_nothing() {
+    let path = "tests/templates/exempt-stand-in.yaml";
+    let scan = |patterns: &str, more: &[&str]| {
+        let params = format!(r#"{{"exemptRoleArnPatterns": "{patterns}"}}"#);
+        let args = ["template", "--account-id", "111122223333", "--params", &params, path];
+        json_report(&[&args[..], more].concat()).1
+    };
+    let by_names = "arn:aws:iam::111122223333:role/partners/ProdPartner*,arn:aws:iam::111122223333:role/sandbox-*";
+    let report = scan(by_names, &[]);
+    for (logical_id, pattern) in [
+        ("ProdPartnerRole", "role/partners/ProdPartner*"),
+        ("SandboxPartner", "role/sandbox-*"),
+    ] {
+        let judged = role(&report, logical_id);
+        assert_eq!(judged["compliance"], "NON_COMPLIANT", "{judged:#}");
+        let noted = judged["notes"].to_string();
+        assert!(
+            noted.contains(pattern) && noted.contains("it exempts nothing"),
+            "{judged:#}"
+        );
+    }
+    // The parameter passed: the name is the deployer's, and the pattern exempts it.
+    let passed = scan(by_names, &["--parameter", "PartnerRoleName=sandbox-partner"]);
+    assert_eq!(
+        role(&passed, "SandboxPartner")["compliance"],
+        "NOT_APPLICABLE",
+        "{passed:#}"
+    );
+    assert_eq!(
+        role(&passed, "ProdPartnerRole")["compliance"],
+        "NON_COMPLIANT",
+        "{passed:#}"
+    );
+    // Every name at the path: whatever CloudFormation names it, it is exempt.
+    let at_path = scan("arn:aws:iam::111122223333:role/partners/*", &[]);
+    let exempt = role(&at_path, "ProdPartnerRole");
+    assert_eq!(exempt["compliance"], "NOT_APPLICABLE", "{at_path:#}");
+    assert!(
+        !exempt["notes"].to_string().contains("it exempts nothing"),
+        "{exempt:#}"
+    );
+}

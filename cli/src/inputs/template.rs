@@ -2523,6 +2523,13 @@ impl<'t> Template<'t> {
             to_be_created: false,
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
+            // CloudFormation names a role without `RoleName`; a name the scan read from a
+            // parameter's default is the deployer's to give. (One with parts left unknown,
+            // `${AWS::StackName}-x`, keeps them in its ARN, which patterns read as such.)
+            name_is_stand_in: resource.property("RoleName").is_none_or(|name| {
+                let mut resolver = resolver.fork();
+                resolver.known_string(name).is_some() && resolver.settled_string(name).is_none()
+            }),
         };
         let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
@@ -2577,6 +2584,8 @@ impl<'t> Template<'t> {
             proposed: true,
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
+            // SAM's roles are named at deploy (`STACK-IDRole-SUFFIX`).
+            name_is_stand_in: true,
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
@@ -2664,6 +2673,8 @@ impl<'t> Template<'t> {
             to_be_created: false,
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
+            // SAM's roles are named at deploy (`STACK-FunctionRole-SUFFIX`).
+            name_is_stand_in: true,
         };
         let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);

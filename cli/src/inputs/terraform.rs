@@ -892,6 +892,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 partition_is_stand_in: known_arn.is_none()
                     && !options.region_given
                     && config.planned_region(resource).is_none(),
+                // The plan's name is the one applied; one known only after apply leaves no ARN.
+                name_is_stand_in: false,
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);

@@ -149,6 +149,7 @@ impl<'a> Sweep<'a> {
                 to_be_created: false,
                 account_is_stand_in: false,
                 partition_is_stand_in: false,
+                name_is_stand_in: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role. No backlog

@@ -178,7 +178,7 @@ pub(crate) fn evaluated<R>(
 }
 
 fn standing(role: &Role, params: &RuleParams) -> Standing {
-    match params.exemption(role.arn.as_deref(), &role.tag_keys) {
+    match params.exemption(role.exemption_arn().as_deref(), &role.tag_keys) {
         Some(reason) => Standing::Exempt(reason),
         None => Standing::Evaluated,
     }

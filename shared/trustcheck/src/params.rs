@@ -216,11 +216,15 @@ impl RuleParams {
         if tag_keys.contains(&self.exempt_tag_key) {
             return Some(format!("exempt by tag {}", self.exempt_tag_key));
         }
-        let arn = role_arn?;
-        self.exempt_role_arn_patterns
-            .iter()
-            .find(|p| exempts(p, arn))
+        self.exempting_pattern(role_arn?)
             .map(|p| format!("exempt by pattern {p}"))
+    }
+
+    /// The first of `exemptRoleArnPatterns` that matches the role ARN `arn`.
+    pub fn exempting_pattern(&self, arn: &str) -> Option<&str> {
+        (self.exempt_role_arn_patterns.iter())
+            .find(|p| exempts(p, arn))
+            .map(String::as_str)
     }
 }
 

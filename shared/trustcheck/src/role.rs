@@ -49,9 +49,25 @@ pub struct Role {
     /// The partition in `arn` stands in for one the reader doesn't know (a template scanned
     /// without its region): a principal of another partition may be of the role's own.
     pub partition_is_stand_in: bool,
+    /// The role's name in `arn` stands in for one that is given at deploy (a template's role
+    /// without `RoleName`, which CloudFormation names `STACK-LOGICALID-SUFFIX`, or one named by
+    /// a parameter's default): an `exemptRoleArnPatterns` pattern exempts it only when it would
+    /// exempt any name ([`Role::exemption_arn`]).
+    pub name_is_stand_in: bool,
 }
 
 impl Role {
+    /// The ARN `exemptRoleArnPatterns` read: with a name that stands in for one given at deploy
+    /// ([`Role::name_is_stand_in`]), a name only a pattern's wildcards match (`role/flows/*`
+    /// exempts every role of its path, `role/Prod*` none).
+    pub fn exemption_arn(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let arn = self.arn.as_deref()?;
+        match (self.name_is_stand_in, arn.rsplit_once('/')) {
+            (true, Some((path, _))) => Some(format!("{path}/*").into()),
+            _ => Some(arn.into()),
+        }
+    }
+
     pub fn account(&self) -> Option<&str> {
         self.read().account
     }
