@@ -8713,3 +8713,23 @@ fn an_exemption_by_a_name_given_at_deploy_exempts_nothing() {
         "{exempt:#}"
     );
 }
+
+/// A mapping's `Enabled` is read as CloudFormation resolves it (`!Ref`, `!If`): switched off by
+/// the parameter, the streams a broken trust stops lose no records (HIGH); switched on, they do
+/// (CRITICAL, which no baseline accepts).
+#[test]
+fn a_mapping_switched_off_by_a_parameter_is_off() {
+    let path = "tests/templates/esm-enabled-by-parameter.yaml";
+    let severity = |value: &str| {
+        let parameter = format!("ConsumerEnabled={value}");
+        let args = ["template", "--account-id", "111122223333", "--region", "us-east-1"];
+        let (_, report) = json_report(&[&args[..], &["--parameter", &parameter, path]].concat());
+        let judged = role(&report, "ConsumerRole");
+        let missing = (judged["findings"].as_array().unwrap().iter())
+            .find(|f| f["id"] == "LAMBDA_TRUST_MISSING")
+            .unwrap_or_else(|| panic!("{judged:#}"));
+        missing["severity"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(severity("false"), "HIGH");
+    assert_eq!(severity("true"), "CRITICAL");
+}

@@ -1877,7 +1877,7 @@ impl<'t> Template<'t> {
                         unlinked.push(resource.id);
                         continue;
                     };
-                    let enabled = is_enabled(resource.property("Enabled"));
+                    let enabled = enabled_in(resolver, resource.property("Enabled"));
                     let mut source = match resource.property("EventSourceArn") {
                         Some(node) => self.source(node, None),
                         None => kafka_servers(resource.property("SelfManagedEventSource")),
@@ -1903,7 +1903,7 @@ impl<'t> Template<'t> {
                             // `SqsSubscription` puts a queue between the topic and the function:
                             // SAM adds it, and an event source mapping from it.
                             let queue = format!("{}{}Queue", resource.id, event.key);
-                            if let Some(source) = self.sns_queue(event.value.get("Properties"), queue) {
+                            if let Some(source) = self.sns_queue(resolver, event.value.get("Properties"), queue) {
                                 mappings.entry(function.clone()).or_default().push(source);
                             }
                             continue;
@@ -1913,7 +1913,8 @@ impl<'t> Template<'t> {
                         };
                         let properties = event.value.get("Properties");
                         let property = |name: &str| properties.and_then(|p| p.get(name));
-                        let enabled = is_enabled(property("Enabled"));
+                        // SAM hands it to the mapping it makes as written: CloudFormation resolves it.
+                        let enabled = enabled_in(resolver, property("Enabled"));
                         let source = match kind {
                             SourceKind::SelfManagedKafka => kafka_servers(properties),
                             _ => ["Queue", "Stream", "Broker", "Cluster"]
@@ -1944,7 +1945,7 @@ impl<'t> Template<'t> {
     /// The queue a SAM `SNS` event's `SqsSubscription` (`true`, or a map naming the queue) puts
     /// between the topic and the function, as the mapping SAM adds from it; `None` without one.
     /// A queue SAM makes is named by its logical id (`generated`).
-    fn sns_queue(&self, properties: Option<&Node>, generated: String) -> Option<EventSource> {
+    fn sns_queue(&self, resolver: &Resolver, properties: Option<&Node>, generated: String) -> Option<EventSource> {
         let subscription = properties?.get("SqsSubscription")?;
         let (source, enabled) = match &subscription.value {
             Value::Map(_) => (
@@ -1953,7 +1954,7 @@ impl<'t> Template<'t> {
                     .map_or((generated.clone(), SourceKind::Sqs), |node| {
                         self.source(node, Some(SourceKind::Sqs))
                     }),
-                is_enabled(subscription.get("Enabled")),
+                enabled_in(resolver, subscription.get("Enabled")),
             ),
             // `false` (or `"false"`) subscribes the function itself: no queue.
             _ if !is_enabled(Some(subscription)) => return None,
@@ -3382,6 +3383,16 @@ fn generated_role_id(function_id: &str) -> String {
 /// A mapping's `Enabled`: on unless written false, as YAML 1.2 spells it (`false`, `False`, `FALSE`).
 fn is_enabled(written: Option<&Node>) -> bool {
     written.is_none_or(|n| !matches!(n.as_str(), Some("false" | "False" | "FALSE")))
+}
+
+/// A mapping's `Enabled` as the deployment `resolver` reads resolves it (`!Ref ConsumerEnabled`,
+/// an `!If`): off only when it comes to `false`; on when unknown, as a stream's records that may
+/// expire are judged.
+fn enabled_in(resolver: &Resolver, written: Option<&Node>) -> bool {
+    written.is_none_or(|n| {
+        let value = resolver.fork().known_string(n);
+        !matches!(value.as_deref(), Some("false" | "False" | "FALSE"))
+    })
 }
 
 fn role_values(partition: &str, account: &str, path: &str, name: &str) -> ResourceValues {
