@@ -4888,7 +4888,22 @@ fn a_mapping_on_an_alias_or_version_stops_its_function() {
 #[test]
 fn a_trust_naming_a_function_of_another_region_asks_for_the_region() {
     let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {ArnLike: {aws:SourceArn: 'arn:aws:lambda:eu-west-1:123456789012:function:myfn'}}\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {FunctionName: myfn, Runtime: python3.12, Handler: index.handler, Code: {ZipFile: x}, Role: !GetAtt R.Arn}\n";
-    let (_, report) = template_report("other-region.yaml", template);
+    // The one region the trust names its functions in stands in: the pin reads as written.
+    let (code, report) = template_report("other-region.yaml", template);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"].to_string().contains(
+            "the region is not given: eu-west-1, the one its trust policies name Lambda functions in, stands in for it"
+        ),
+        "{report:#}"
+    );
+    // Two regions named: the default stands in, and the function pinned to neither is said so.
+    let two = template.replace(
+        "'arn:aws:lambda:eu-west-1:123456789012:function:myfn'",
+        "['arn:aws:lambda:eu-west-1:123456789012:function:myfn', 'arn:aws:lambda:eu-central-1:123456789012:function:myfn']",
+    );
+    let (code, report) = template_report("two-regions.yaml", &two);
+    assert_eq!(code, Some(1), "{report:#}");
     assert!(
         report["notes"]
             .to_string()

@@ -752,9 +752,20 @@ impl<'t> Template<'t> {
                 .map(|p| p.key.clone())
                 .collect()
         };
+        // Not given, the one region the trust policies name Lambda functions in stands in for it:
+        // a pin to `arn:aws:lambda:eu-west-1:…` then reads as the template wrote it, not as
+        // blocking every function of the default region.
+        let named_region = (!options.region_given)
+            .then(|| region_of_named_functions(root, &resources))
+            .flatten();
+        if let Some(region) = &named_region {
+            notes.push(format!(
+                "{source}: the region is not given: {region}, the one its trust policies name Lambda functions in, stands in for it (AWS::Region, function ARNs); pass --region"
+            ));
+        }
         let stack = Stack {
             account: options.account(&mut notes),
-            region: options.region.clone(),
+            region: named_region.unwrap_or_else(|| options.region.clone()),
             parameters,
             given: given_refs(options),
             resources: HashMap::new(),
@@ -3015,6 +3026,44 @@ fn file_name(path: &str) -> Option<String> {
 }
 
 /// Whether some text of `node` (a scalar anywhere below it) meets `wanted`.
+/// The region of every Lambda function ARN the trust policies of `resources` (and SAM's
+/// globals) write out (`arn:aws:lambda:eu-west-1:…`), when they all write the same one.
+fn region_of_named_functions(root: &Node, resources: &[Resource]) -> Option<String> {
+    fn each_text<'n>(node: &'n Node, found: &mut impl FnMut(&'n str)) {
+        match &node.value {
+            Value::Scalar(text) => found(text),
+            Value::Seq(items) => items.iter().for_each(|n| each_text(n, found)),
+            Value::Map(entries) => entries.iter().for_each(|e| each_text(&e.value, found)),
+            Value::Null => {}
+        }
+    }
+    let globals = root
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("AssumeRolePolicyDocument"));
+    let documents = (resources.iter())
+        .filter(|r| matches!(r.kind, ROLE | SAM_FUNCTION))
+        .filter_map(|r| r.property("AssumeRolePolicyDocument"))
+        .chain(globals);
+    let mut regions: Vec<&str> = Vec::new();
+    for document in documents {
+        each_text(document, &mut |text| {
+            let written = (text.split(":lambda:").skip(1))
+                .filter_map(|rest| rest.split(':').next())
+                .filter(|region| trustcheck::is_region(region));
+            for region in written {
+                if !regions.contains(&region) {
+                    regions.push(region);
+                }
+            }
+        });
+    }
+    match regions[..] {
+        [region] => Some(region.to_owned()),
+        _ => None,
+    }
+}
+
 fn any_text(node: &Node, wanted: &impl Fn(&str) -> bool) -> bool {
     match &node.value {
         Value::Scalar(text) => wanted(text),
