@@ -3,7 +3,7 @@
 
 use std::{
     io::{self, IsTerminal, Read, Write},
-    path::Path,
+    path::{Path, PathBuf},
 };
 
 use trustcheck::{evaluate, Compliance, Evaluation, Role, RuleParams};
@@ -381,6 +381,8 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     if let (true, Some(error)) = (read.is_empty(), first_error) {
         return Err(nothing_read(error, unread.len(), &args.rule.outputs));
     }
+    let given = files_read.len();
+    follow_nested_templates(&options, (&mut files_read, &mut read), &mut unread, &mut scanned.notes);
     let files = files_read;
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
@@ -395,8 +397,15 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     for ((file, alone), links) in files.iter().zip(read).zip(&all_links) {
         // By file name (a parent naming the URL it was uploaded to) only when that name can mean
         // one template: no other template read has it, every parent names one location by it,
-        // and that parent is not the template itself.
-        let by_name_alone = all_links.iter().filter(|l| l[1] == links[1]).count() == 1;
+        // and that parent is not the template itself. (A template followed from a parent's
+        // local path is that parent's, by its path: it takes no name of the others'.)
+        let followed = |at: usize| at >= given;
+        let at = all_links.iter().position(|l| l == links).unwrap_or_default();
+        let by_name_alone = !followed(at)
+            && (all_links.iter().enumerate())
+                .filter(|(i, l)| !followed(*i) && l[1] == links[1])
+                .count()
+                == 1;
         let by_name = |pass: &NestedPass| {
             by_name_alone
                 && pass.child == links[1]
@@ -738,6 +747,49 @@ fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -
         Format::Text => render::text(out, report, colour),
         Format::Json => render::json(out, report),
         Format::Sarif => render::sarif(out, report),
+    }
+}
+
+/// The most nested stacks' templates a scan reads from disk beyond those it was given.
+const NESTED_TEMPLATES_FOLLOWED: usize = 256;
+
+/// Adds the templates of the nested stacks the templates read deploy from a local path
+/// (`TemplateURL: ./child.yaml`, SAM's `Location`, as before `aws cloudformation package`),
+/// and theirs, that the scan wasn't given: naming the root template in CI must not pass a role
+/// its child makes. A URL's template is not fetched (its note stays). Each is noted.
+fn follow_nested_templates(
+    options: &StackOptions,
+    (files, read): (&mut Vec<PathBuf>, &mut Vec<Scanned>),
+    unread: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) {
+    let mut next = 0;
+    let mut followed = 0;
+    while next < read.len() {
+        let children: Vec<(PathBuf, String)> = (read[next].nested_files.iter())
+            .map(|(path, by)| (path.clone(), by.to_string()))
+            .collect();
+        next += 1;
+        for (path, by) in children {
+            let link = template::nested_links(&path)[0].clone();
+            let known = files.iter().any(|f| template::nested_links(f)[0] == link);
+            if known || !path.is_file() || followed >= NESTED_TEMPLATES_FOLLOWED {
+                continue;
+            }
+            followed += 1;
+            match template::read(&path, options) {
+                Ok(mut scanned) => {
+                    scanned.followed.clone_from(&scanned.files);
+                    notes.push(format!(
+                        "{}: the template of the nested stack {by}, read from disk",
+                        path.display()
+                    ));
+                    files.push(path);
+                    read.push(scanned);
+                }
+                Err(error) => unread.push(format!("{error} (the template of the nested stack {by})")),
+            }
+        }
     }
 }
 

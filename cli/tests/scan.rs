@@ -4387,9 +4387,25 @@ fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_
         "{report:#}"
     );
     assert_eq!(ids(&direct["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
-    // The parent alone: the output's role is noted, not guessed.
+    // The parent alone reads its nested stacks' templates from disk, as they are local: the
+    // same verdicts.
     let main = dir.join("main.yaml");
-    let (code, report) = json_report(&["template", main.to_str().unwrap()]);
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", main.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "AppRole")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
+    assert!(
+        report["notes"].to_string().contains("Iam, read from disk"),
+        "{report:#}"
+    );
+    // Without them (the parent copied alone): the output's role is noted, not guessed.
+    let alone = fresh_dir("trustcheck-nested-output-alone");
+    std::fs::copy(&main, alone.join("main.yaml")).unwrap();
+    let (code, report) = json_report(&["template", alone.join("main.yaml").to_str().unwrap()]);
+    std::fs::remove_dir_all(&alone).unwrap();
     assert_eq!(code, Some(0), "{report:#}");
     let notes = report["notes"].to_string();
     assert!(
@@ -4979,14 +4995,19 @@ fn a_nested_stack_s_note_goes_once_its_template_is_read() {
             .map(str::to_owned)
             .collect()
     };
-    // The parent alone: both children unread.
+    // The parent alone reads child.yaml from disk (a local path), not the network stack's URL:
+    // only that one's note stays; so with the directory.
+    for given in [&parent, &dir] {
+        let (_, report) = json_report(&["template", given.to_str().unwrap()]);
+        let notes = nested_notes(&report);
+        assert_eq!(notes.len(), 1, "{report:#}");
+        assert!(notes[0].contains("Net is a nested stack"), "{notes:?}");
+        assert!(role(&report, "R").is_object(), "{report:#}");
+    }
+    // Without child.yaml on disk, its note stays too.
+    std::fs::remove_file(dir.join("child.yaml")).unwrap();
     let (_, report) = json_report(&["template", parent.to_str().unwrap()]);
     assert_eq!(nested_notes(&report).len(), 2, "{report:#}");
-    // With the directory, child.yaml is read: only the network stack's note stays.
-    let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
-    let notes = nested_notes(&report);
-    assert_eq!(notes.len(), 1, "{report:#}");
-    assert!(notes[0].contains("Net is a nested stack"), "{notes:?}");
 }
 
 #[test]
@@ -5972,7 +5993,8 @@ fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
         role(&report, "RoleB")["findings"].as_array().unwrap().is_empty(),
         "{report:#}"
     );
-    // Scanned with app2's template alone, the URL's file name is that one's.
+    // Scanned with app2's template alone, the URL's file name is that one's; app1's, which the
+    // parent names by its local path, is read from disk, and takes no name of app2's.
     let parent = dir.join("parent.yaml");
     let app2 = dir.join("app2/template.yaml");
     let args = ["template", parent.to_str().unwrap(), app2.to_str().unwrap()];
@@ -5983,8 +6005,9 @@ fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
         "LAMBDA_TRUST_MISSING",
         "{report:#}"
     );
+    assert_eq!(role_functions(&report, "RoleA").len(), 1, "{report:#}");
     assert!(
-        role(&report, "RoleA")["functions"].as_array().unwrap().is_empty(),
+        report["notes"].to_string().contains("App1, read from disk"),
         "{report:#}"
     );
 }
@@ -8061,8 +8084,8 @@ fn a_nested_stack_s_parameters_resting_on_too_many_choices_leave_the_parent_judg
     let dir = fresh_dir("trustcheck-nested-too-many-ways");
     let (parent_path, child_path) = (dir.join("parent.yaml"), dir.join("child.yaml"));
     std::fs::write(&parent_path, parent).unwrap();
-    std::fs::write(&child_path, child).unwrap();
 
+    // The child's template not there to read: the parent alone.
     let (code, report) = json_report(&["template", parent_path.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(
@@ -8073,8 +8096,17 @@ fn a_nested_stack_s_parameters_resting_on_too_many_choices_leave_the_parent_judg
     let notes = report["notes"].to_string();
     assert!(notes.contains("Child is a nested stack"), "{notes}");
 
-    // Scanned with its child: the parent's and the child's own roles are judged, and the run
-    // fails on the readings it could not make.
+    // Scanned with its child (given, or read from disk beside the parent): the parent's and the
+    // child's own roles are judged, and the run fails on the readings it could not make.
+    std::fs::write(&child_path, child).unwrap();
+    let followed = trustcheck(&["template", "--format", "json", parent_path.to_str().unwrap()]);
+    assert_eq!(
+        followed.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&followed),
+        stderr(&followed)
+    );
     let out = trustcheck(&[
         "template",
         "--format",

@@ -438,7 +438,13 @@ pub(crate) struct Scanned {
     /// not, with that template's file name: dropped once it is read too
     /// ([`Scanned::drop_notes_of_read_templates`]).
     pub files: Vec<String>,
+    /// Those of `files` read from a parent's local path without being given: each is that
+    /// parent's, by its path, and takes no file name a URL names.
+    pub followed: Vec<String>,
     pub nested: Vec<(String, String)>,
+    /// The templates of nested stacks given by a local path (`TemplateURL: ./child.yaml`), beside
+    /// the parent as it was named, and the stack that deploys each.
+    pub nested_files: Vec<(std::path::PathBuf, DeployedBy)>,
     /// The parameter values parents pass their nested stacks' local templates: a scanned child
     /// is judged with them, not with its own defaults.
     pub passes: Vec<NestedPass>,
@@ -527,7 +533,9 @@ impl Scanned {
         self.imports.extend(other.imports);
         self.aliases.extend(other.aliases);
         self.files.extend(other.files);
+        self.followed.extend(other.followed);
         self.nested.extend(other.nested);
+        self.nested_files.extend(other.nested_files);
         self.passes.extend(other.passes);
         for note in other.notes {
             if !self.notes.contains(&note) {
@@ -576,7 +584,8 @@ impl Scanned {
                 .export
                 .strip_prefix("name:")
                 .and_then(|rest| rest.split_once('#'));
-            if by_file_name.is_some_and(|(name, _)| self.files.iter().filter(|f| *f == name).count() != 1) {
+            let named = |name: &str, files: &[String]| files.iter().filter(|f| *f == name).count();
+            if by_file_name.is_some_and(|(name, _)| named(name, &self.files) - named(name, &self.followed) != 1) {
                 unlinked.push(import.unlinked);
                 continue;
             }

@@ -1183,6 +1183,7 @@ impl<'t> Template<'t> {
         let aliases = self.passed_outputs();
         let mut roles = Vec::new();
         let mut nested = Vec::new();
+        let mut nested_files = Vec::new();
         let mut passes = Vec::new();
         // SAM's roles for services already judged, by where they are in `roles`: one may be made
         // again, tagged by another resource (CodeDeploy's).
@@ -1225,6 +1226,19 @@ impl<'t> Template<'t> {
                         nested.push((note.clone(), child));
                     }
                     if let Some(location) = location {
+                        if !is_url(&location) && !trustcheck::holds_opaque(&location) {
+                            // Beside the parent as it was named: `nest/parent.yaml`'s
+                            // `./child.yaml` is `nest/child.yaml`, as the report names files.
+                            let beside = Path::new(self.source).with_file_name(location.replace('\\', "/"));
+                            let path = (beside.components())
+                                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                                .collect();
+                            let by = DeployedBy {
+                                parent: self.source.to_owned(),
+                                stack: resource.id.to_owned(),
+                            };
+                            nested_files.push((path, by));
+                        }
                         passes.extend(self.parameters_passed(resource, &location)?);
                     }
                     self.notes.push(note);
@@ -1325,7 +1339,9 @@ impl<'t> Template<'t> {
             imports,
             aliases,
             files: file_name(self.source).into_iter().collect(),
+            followed: Vec::new(),
             nested,
+            nested_files,
             passes,
         })
     }
