@@ -492,10 +492,14 @@ pub(crate) fn judge(
     if !params.exempt_role_arn_patterns.is_empty() {
         // An exemption by ARN pattern silently not applying would read as "not exempt".
         if input.role.arn.is_none() {
-            notes.push(
-                "exemptRoleArnPatterns can't match this role: its ARN is unknown here (the account is not; pass --account-id)"
-                    .to_owned(),
-            );
+            // Its account, or else its name (a plan's `name_prefix`, a name known after apply).
+            let why = match input.role.account_id {
+                None => "the account is not known; pass --account-id",
+                Some(_) => "its name is known only once it is created",
+            };
+            notes.push(format!(
+                "exemptRoleArnPatterns can't match this role: its ARN is unknown here ({why})"
+            ));
         } else if input.role.account_is_stand_in {
             notes.push(format!(
                 "exemptRoleArnPatterns are matched against this role's ARN in the stand-in account {}: pass --account-id",

@@ -4770,6 +4770,23 @@ fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
     let (code, report) = json_report(&["terraform", "--params", params, "--account-id", "111122223333", plan]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(role(&report, "aws_iam_role.legacy")["compliance"], "NOT_APPLICABLE");
+    // The account given, a name known only after apply: the name is what is missing.
+    let unknown_name = "tests/terraform/unknown-name-exempt-pattern.json";
+    let every = r#"{"exemptRoleArnPatterns":"arn:aws:iam::111122223333:role/*"}"#;
+    let (_, report) = json_report(&[
+        "terraform",
+        "--params",
+        every,
+        "--account-id",
+        "111122223333",
+        unknown_name,
+    ]);
+    let notes = report["roles"][0]["notes"].to_string();
+    assert!(
+        notes.contains("its name is known only once it is created"),
+        "{report:#}"
+    );
+    assert!(!notes.contains("pass --account-id"), "{report:#}");
 }
 
 #[test]
@@ -8779,4 +8796,31 @@ fn a_mapping_switched_off_by_a_parameter_is_off() {
     };
     assert_eq!(severity("false"), "HIGH");
     assert_eq!(severity("true"), "CRITICAL");
+}
+
+/// A trust pinned to a function by its logical id, which has no `FunctionName`, names no function
+/// CloudFormation makes (it names it `STACK-ID-SUFFIX`): said in a note. Not of a named one.
+#[test]
+fn a_pin_to_an_unnamed_function_s_logical_id_is_noted() {
+    let template = |name: &str| {
+        format!("Resources:\n  OrdersRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n            Condition: {{ArnEquals: {{aws:SourceArn: !Sub 'arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:Orders'}}}}\n  Orders:\n    Type: AWS::Lambda::Function\n    Properties: {{{name}Handler: a.h, Runtime: python3.12, Code: {{ZipFile: x}}, Role: !GetAtt OrdersRole.Arn}}\n")
+    };
+    let said = "a trust policy names the function Orders by its logical id";
+    let (_, report) = template_report("unnamed-pin.yaml", &template(""));
+    assert!(report["notes"].to_string().contains(said), "{report:#}");
+    let (_, report) = template_report("named-pin.yaml", &template("FunctionName: Orders, "));
+    assert!(!report["notes"].to_string().contains(said), "{report:#}");
+}
+
+/// A role whose `Properties` is no mapping (`!Ref Foo`) fails closed, and its note says why.
+#[test]
+fn a_role_whose_properties_are_no_mapping_says_so() {
+    let (code, report) = template_report(
+        "properties-ref.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties: !Ref Foo\n",
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
+    assert!(r["notes"].to_string().contains("Properties is not a mapping"), "{r:#}");
 }

@@ -887,6 +887,24 @@ impl<'t> Template<'t> {
             .filter_map(|r| r.property("AssumeRolePolicyDocument"))
             .chain(globals)
             .any(|document| any_text(document, &other_region));
+        // A function without `FunctionName` is named `STACK-ID-SUFFIX` at deploy: a trust policy
+        // that names it by its logical id (`…:function:Orders`) names no function of the stack.
+        let unnamed = (template.resources.iter())
+            .filter(|r| matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION) && r.property("FunctionName").is_none());
+        for function in unnamed {
+            let by_logical_id =
+                |text: &str| (text.split(":function:").skip(1)).any(|rest| rest.split(':').next() == Some(function.id));
+            let trusts = (template.resources.iter())
+                .filter(|r| matches!(r.kind, ROLE | SAM_FUNCTION))
+                .filter_map(|r| r.property("AssumeRolePolicyDocument"))
+                .chain(globals);
+            if trusts.into_iter().any(|document| any_text(document, &by_logical_id)) {
+                template.notes.push(format!(
+                    "{source}: a trust policy names the function {id} by its logical id (…:function:{id}), but {id} has no FunctionName: CloudFormation names it STACK-{id}-SUFFIX at deploy, so that ARN names no function of the stack; give it a FunctionName, or write !GetAtt {id}.Arn",
+                    id = function.id
+                ));
+            }
+        }
         let mut clusters: Vec<&String> = template.stack.eks_clusters.iter().collect();
         clusters.sort();
         for cluster in clusters {
@@ -2497,9 +2515,17 @@ impl<'t> Template<'t> {
             }
             Some(node) => trust_document(&mut resolver, node),
             None => {
-                resolver
-                    .unresolved
-                    .push("the role has no AssumeRolePolicyDocument".to_owned());
+                // `Properties: !Ref Foo`: no mapping to read the trust from (CloudFormation
+                // refuses it too).
+                let why = match (resource.node.get("Properties"))
+                    .map(|p| p.as_map().is_some() && p.intrinsic().is_none())
+                {
+                    Some(false) => {
+                        "the role's Properties is not a mapping of properties, so it has no AssumeRolePolicyDocument"
+                    }
+                    _ => "the role has no AssumeRolePolicyDocument",
+                };
+                resolver.unresolved.push(why.to_owned());
                 (String::new(), Vec::new())
             }
         };
