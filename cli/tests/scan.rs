@@ -5215,9 +5215,27 @@ fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
         assert!(r["functions"][0].as_str().unwrap().contains(":eu-west-1:"), "{r:#}");
     }
     // `region = var.env == "prod" ? …`: the plan shows only the variable it reads, which is no
-    // region: --region's stands in, and the report says so.
+    // region: the one region the role's trust names its function in stands in (its pin reads as
+    // written), and the report says so.
     let plan = "tests/terraform/provider-region-from-expression.json";
-    let (_, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+    let (code, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let r = role(&report, "aws_iam_role.r");
+    assert!(r["functions"][0].as_str().unwrap().contains(":eu-west-1:"), "{r:#}");
+    assert!(
+        report["notes"].to_string().contains(
+            "so eu-west-1, the one the roles' trust policies name Lambda functions in, stands in; pass --region"
+        ),
+        "{report:#}"
+    );
+    // Pinned to no region: --region's stands in.
+    let mut unpinned: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    unpinned["planned_values"]["root_module"]["resources"][0]["values"]["assume_role_policy"] =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into();
+    let path = common::scratch().join(format!("trustcheck-unpinned-{}.json", std::process::id()));
+    std::fs::write(&path, unpinned.to_string()).unwrap();
+    let (_, report) = json_report(&["terraform", "--account-id", "111122223333", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
     let r = role(&report, "aws_iam_role.r");
     assert!(r["functions"][0].as_str().unwrap().contains(":us-east-1:"), "{r:#}");
     assert!(

@@ -777,6 +777,27 @@ fn names_with_unknowns(pattern: &str, name: &str) -> bool {
 /// The region a template or plan is taken to deploy to when `--region` doesn't say.
 pub(crate) const DEFAULT_REGION: &str = "us-east-1";
 
+/// The region every Lambda function ARN in `texts` writes out (`arn:aws:lambda:eu-west-1:…`),
+/// when they all write the same one: a template's or plan's trust policies, whose functions'
+/// region the scan isn't told, name their own region so.
+pub(crate) fn one_region_of_functions<'t>(texts: impl IntoIterator<Item = &'t str>) -> Option<&'t str> {
+    let mut regions: Vec<&str> = Vec::new();
+    for text in texts {
+        let written = (text.split(":lambda:").skip(1))
+            .filter_map(|rest| rest.split(':').next())
+            .filter(|region| trustcheck::is_region(region));
+        for region in written {
+            if !regions.contains(&region) {
+                regions.push(region);
+            }
+        }
+    }
+    match regions[..] {
+        [region] => Some(region),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StackOptions {
     pub account_id: Option<String>,

@@ -3087,23 +3087,11 @@ fn region_of_named_functions(root: &Node, resources: &[Resource]) -> Option<Stri
         .filter(|r| matches!(r.kind, ROLE | SAM_FUNCTION))
         .filter_map(|r| r.property("AssumeRolePolicyDocument"))
         .chain(globals);
-    let mut regions: Vec<&str> = Vec::new();
+    let mut texts: Vec<&str> = Vec::new();
     for document in documents {
-        each_text(document, &mut |text| {
-            let written = (text.split(":lambda:").skip(1))
-                .filter_map(|rest| rest.split(':').next())
-                .filter(|region| trustcheck::is_region(region));
-            for region in written {
-                if !regions.contains(&region) {
-                    regions.push(region);
-                }
-            }
-        });
+        each_text(document, &mut |text| texts.push(text));
     }
-    match regions[..] {
-        [region] => Some(region.to_owned()),
-        _ => None,
-    }
+    super::one_region_of_functions(texts).map(str::to_owned)
 }
 
 fn any_text(node: &Node, wanted: &impl Fn(&str) -> bool) -> bool {

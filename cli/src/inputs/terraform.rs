@@ -296,6 +296,19 @@ const ROLE_KINDS: [&str; 2] = [ROLE_TYPES[0].kind, ROLE_TYPES[1].kind];
 /// Both providers name a function's `function_name`, `role` and `arn` alike.
 const FUNCTION_KINDS: [&str; 2] = ["aws_lambda_function", "awscc_lambda_function"];
 
+/// The region of every Lambda function ARN the roles' trust policies write out
+/// (`arn:aws:lambda:eu-west-1:…`), when they all write the same one.
+fn region_of_named_functions(resources: &[&Resource]) -> Option<String> {
+    let policies: Vec<String> = (resources.iter())
+        .filter_map(|r| r.values.get(role_type(&r.kind)?.policy))
+        .map(|policy| match policy {
+            Json::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    super::one_region_of_functions(policies.iter().map(String::as_str)).map(str::to_owned)
+}
+
 fn role_type(kind: &str) -> Option<&'static RoleType> {
     ROLE_TYPES.iter().find(|t| t.kind == kind)
 }
@@ -598,13 +611,23 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .filter(|r| is_function(r) && config.planned_region(r).is_none() && known(&r.values, "arn").is_none())
         .map(|r| r.address.as_str())
         .collect();
+    // The one region the roles' trust policies name Lambda functions in, else --region's,
+    // stands in for theirs: a pin to `arn:aws:lambda:eu-west-1:…` then reads as written, not
+    // as blocking each function the plan doesn't place.
+    let named_region = (!unplaced.is_empty() && !options.region_given)
+        .then(|| region_of_named_functions(&managed))
+        .flatten();
+    let stand_in_region = named_region.clone().unwrap_or_else(|| options.region.clone());
     if !unplaced.is_empty() && !options.region_given {
+        let which = match named_region {
+            Some(_) => ", the one the roles' trust policies name Lambda functions in,",
+            None => "",
+        };
         notes.push(format!(
-            "the plan doesn't say the region of {} function(s) ({}{}): their provider's region is computed or from the environment, so {} stands in; pass --region",
+            "the plan doesn't say the region of {} function(s) ({}{}): their provider's region is computed or from the environment, so {stand_in_region}{which} stands in; pass --region",
             unplaced.len(),
             unplaced[..unplaced.len().min(3)].join(", "),
             if unplaced.len() > 3 { ", …" } else { "" },
-            options.region
         ));
     }
     let identities: HashMap<&str, String> = managed
@@ -612,7 +635,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .filter(|r| is_function(r))
         .map(|function| {
             let account = account_of(function);
-            let region = config.region_of(function, &options.region);
+            let region = config.region_of(function, &stand_in_region);
             (
                 function.address.as_str(),
                 function_identity(function, account.as_deref(), &region),
@@ -774,7 +797,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         &config,
         &identities,
         account.as_deref(),
-        &options.region,
+        &stand_in_region,
         &mut notes,
     );
     let edge = edge_functions(&managed, &config, &identities, &mut notes);
