@@ -366,6 +366,8 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     let mut unread = Vec::new();
     let mut first_error = None;
     let (mut files_read, mut read) = (Vec::with_capacity(files.len()), Vec::with_capacity(files.len()));
+    // Every template given, read or not: none is followed again from a parent.
+    let given_links: Vec<String> = files.iter().map(|f| template::nested_links(f)[0].clone()).collect();
     for file in files {
         match template::read(&file, &options) {
             Ok(scanned) => {
@@ -382,7 +384,12 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         return Err(nothing_read(error, unread.len(), &args.rule.outputs));
     }
     let given = files_read.len();
-    follow_nested_templates(&options, (&mut files_read, &mut read), &mut unread, &mut scanned.notes);
+    follow_nested_templates(
+        &options,
+        (&mut files_read, &mut read),
+        &given_links,
+        (&mut unread, &mut scanned.notes),
+    );
     let files = files_read;
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
@@ -760,8 +767,8 @@ const NESTED_TEMPLATES_FOLLOWED: usize = 256;
 fn follow_nested_templates(
     options: &StackOptions,
     (files, read): (&mut Vec<PathBuf>, &mut Vec<Scanned>),
-    unread: &mut Vec<String>,
-    notes: &mut Vec<String>,
+    given: &[String],
+    (unread, notes): (&mut Vec<String>, &mut Vec<String>),
 ) {
     let mut next = 0;
     let mut followed = 0;
@@ -772,8 +779,11 @@ fn follow_nested_templates(
         next += 1;
         for (path, by) in children {
             let link = template::nested_links(&path)[0].clone();
-            let known = files.iter().any(|f| template::nested_links(f)[0] == link);
-            if known || !path.is_file() || followed >= NESTED_TEMPLATES_FOLLOWED {
+            let known = given.contains(&link) || files.iter().any(|f| template::nested_links(f)[0] == link);
+            // Only a template: a location that names another file (`../../.env`) is not read,
+            // nor echoed in an error (its note stays).
+            let a_template = || std::fs::read_to_string(&path).is_ok_and(|text| template::looks_like_template(&text));
+            if known || followed >= NESTED_TEMPLATES_FOLLOWED || !path.is_file() || !a_template() {
                 continue;
             }
             followed += 1;

@@ -459,20 +459,21 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
-    // A pattern that would exempt the role by a name it may not have once deployed exempts
-    // nothing (`Role::name_is_stand_in`): said, as the author meant it to.
+    // A pattern that matches the name the scan gives the role but not every name it may have
+    // once deployed (`Role::naming`) exempts nothing: said, as the author meant it to.
+    let exempting = |arn: &str| params.exempting_pattern(arn);
+    let every_name = || input.role.exemption_arns().iter().all(|arn| exempting(arn).is_some());
     let stand_in_exempted = (input.role.arn.as_deref())
-        .filter(|_| {
-            input
-                .role
-                .exemption_arn()
-                .is_some_and(|arn| params.exempting_pattern(&arn).is_none())
-        })
-        .filter(|_| input.role.name_is_stand_in)
-        .and_then(|arn| params.exempting_pattern(arn));
+        .filter(|_| input.role.naming != trustcheck::Naming::Known && verdict.not_applicable_because.is_none())
+        .and_then(exempting)
+        .filter(|_| !every_name());
     if let Some(pattern) = stand_in_exempted {
+        let given = match input.role.naming {
+            trustcheck::Naming::Chosen => "a RoleName from a parameter's default may be given another at deploy",
+            _ => "CloudFormation names a role without RoleName STACK-LOGICALID-SUFFIX at deploy, SAM its generated roles so",
+        };
         notes.push(format!(
-            "exemptRoleArnPatterns {pattern} matches the name this scan gives the role, not one it is sure to have once deployed (CloudFormation names a role without RoleName STACK-LOGICALID-SUFFIX, SAM its generated roles so; a RoleName from a parameter's default may be given another): it exempts nothing; give the role a RoleName, or pass the parameter"
+            "exemptRoleArnPatterns {pattern} matches the name this scan gives the role, not every name it may have once deployed ({given}): it exempts nothing, as it would exempt nothing in the Config rule; match any stack's name (role/*-LOGICALID-*), give the role a RoleName, or pass the parameter"
         ));
     }
     // Notes and the role's name can hold them too: a way of deploying is named after the values

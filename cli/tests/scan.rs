@@ -8786,19 +8786,33 @@ fn an_exemption_by_a_name_given_at_deploy_exempts_nothing() {
         "NON_COMPLIANT",
         "{passed:#}"
     );
-    // Every name at the path: whatever CloudFormation names it, it is exempt.
-    let at_path = scan("arn:aws:iam::111122223333:role/partners/*", &[]);
-    let exempt = role(&at_path, "ProdPartnerRole");
-    assert_eq!(exempt["compliance"], "NOT_APPLICABLE", "{at_path:#}");
-    assert!(
-        !exempt["notes"].to_string().contains("it exempts nothing"),
-        "{exempt:#}"
+    // Every name at the path, or every name CloudFormation gives it (any stack's): exempt.
+    for pattern in [
+        "arn:aws:iam::111122223333:role/partners/*",
+        "arn:aws:iam::111122223333:role/partners/*-ProdPartnerRole-*",
+    ] {
+        let report = scan(pattern, &[]);
+        let exempt = role(&report, "ProdPartnerRole");
+        assert_eq!(exempt["compliance"], "NOT_APPLICABLE", "{report:#}");
+        assert!(
+            !exempt["notes"].to_string().contains("it exempts nothing"),
+            "{exempt:#}"
+        );
+    }
+    // A name the deployer gives is any name: only a pattern of every name exempts it.
+    let any_sandbox = scan("arn:aws:iam::111122223333:role/*-partner", &[]);
+    assert_eq!(
+        role(&any_sandbox, "SandboxPartner")["compliance"],
+        "NON_COMPLIANT",
+        "{any_sandbox:#}"
     );
+    let any = scan("arn:aws:iam::111122223333:role/*", &[]);
+    assert_eq!(role(&any, "SandboxPartner")["compliance"], "NOT_APPLICABLE", "{any:#}");
 }
 
 /// A mapping's `Enabled` is read as CloudFormation resolves it (`!Ref`, `!If`): switched off by
-/// the parameter, the streams a broken trust stops lose no records (HIGH); switched on, they do
-/// (CRITICAL, which no baseline accepts).
+/// the parameter given, the streams a broken trust stops lose no records (HIGH); switched on, or
+/// off by its default alone, they may (CRITICAL, which no baseline accepts).
 #[test]
 fn a_mapping_switched_off_by_a_parameter_is_off() {
     let path = "tests/templates/esm-enabled-by-parameter.yaml";
@@ -8814,6 +8828,18 @@ fn a_mapping_switched_off_by_a_parameter_is_off() {
     };
     assert_eq!(severity("false"), "HIGH");
     assert_eq!(severity("true"), "CRITICAL");
+    // Off by the parameter's Default only: another deployment may switch it on.
+    let args = [
+        "template",
+        "--account-id",
+        "111122223333",
+        "--region",
+        "us-east-1",
+        path,
+    ];
+    let (_, report) = json_report(&args);
+    let judged = role(&report, "ConsumerRole");
+    assert_eq!(judged["findings"][0]["severity"], "CRITICAL", "{judged:#}");
 }
 
 /// A trust pinned to a function by its logical id, which has no `FunctionName`, names no function
@@ -8841,4 +8867,67 @@ fn a_role_whose_properties_are_no_mapping_says_so() {
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
     assert!(r["notes"].to_string().contains("Properties is not a mapping"), "{r:#}");
+}
+
+/// A nested template read from a parent's local path answers that stack's note only: a sibling
+/// given by a URL of the same file name (every SAM app's `template.yaml`) is still noted unread.
+#[test]
+fn a_followed_template_answers_no_url_of_its_file_name() {
+    let dir = fresh_dir("trustcheck-followed-and-url");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    let parent = dir.join("parent.yaml");
+    std::fs::write(
+        &parent,
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties: {Location: ./app/template.yaml}\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: https://example.com/net/template.yaml}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app/template.yaml"),
+        "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
+    )
+    .unwrap();
+    let (_, report) = json_report(&["template", parent.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(role(&report, "AppRole").is_object(), "{report:#}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("Net is a nested stack"), "{report:#}");
+    assert!(!notes.contains("App is a nested stack"), "{report:#}");
+}
+
+/// A nested template beside another directory (`../shared/child.yaml`) is read and named without
+/// the `..`, as the file given so is; a location that names no template (a dotfile) is not read,
+/// nor any absolute one: their notes stay.
+#[test]
+fn a_nested_template_is_followed_by_its_plain_path_and_only_if_it_is_one() {
+    let dir = fresh_dir("trustcheck-followed-paths");
+    for sub in ["infra", "shared"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let parent = dir.join("infra/parent.yaml");
+    std::fs::write(
+        &parent,
+        "Resources:\n  Shared:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../shared/child.yaml}\n  Secret:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../.env}\n  Etc:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: /etc/hostname}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("shared/child.yaml"),
+        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".env"), "TOKEN=not-a-template\n").unwrap();
+    let (code, report) = json_report(&["template", parent.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(ids(&role(&report, "Open")["findings"])[0], "TRUST_PUBLIC", "{report:#}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("shared/child.yaml: the template of the nested stack"),
+        "{notes}"
+    );
+    assert!(!notes.contains("infra/../shared"), "{notes}");
+    assert!(
+        notes.contains("Secret is a nested stack") && notes.contains("Etc is a nested stack"),
+        "{notes}"
+    );
+    assert!(!report.to_string().contains("not-a-template"), "{report:#}");
 }

@@ -491,7 +491,7 @@ pub(crate) fn read_offline(
                     to_be_created: false,
                     account_is_stand_in: false,
                     partition_is_stand_in: false,
-                    name_is_stand_in: false,
+                    naming: trustcheck::Naming::Known,
                 };
                 let tags = detail.tags.into_iter().flatten().map(|t| (t.key, t.value)).collect();
                 // An ARN that names no account (masked, `XXXXXXXXXXXX`, in a dump shared for

@@ -434,14 +434,15 @@ pub(crate) struct Scanned {
     /// A name a role is passed under that stands for another: a parent passing a nested stack's
     /// output (`!GetAtt Iam.Outputs.RoleArn`) to another nested stack's parameter.
     pub aliases: Vec<(String, String)>,
-    /// The file names of the templates read, and the notes that a nested stack's template was
-    /// not, with that template's file name: dropped once it is read too
-    /// ([`Scanned::drop_notes_of_read_templates`]).
+    /// The file names of the templates read.
     pub files: Vec<String>,
     /// Those of `files` read from a parent's local path without being given: each is that
     /// parent's, by its path, and takes no file name a URL names.
     pub followed: Vec<String>,
-    pub nested: Vec<(String, String)>,
+    /// The notes that a nested stack's template was not read, with that template's file name and
+    /// whether the parent gives it as a local path: dropped once it is read too
+    /// ([`Scanned::drop_notes_of_read_templates`]).
+    pub nested: Vec<(String, String, bool)>,
     /// The templates of nested stacks given by a local path (`TemplateURL: ./child.yaml`), beside
     /// the parent as it was named, and the stack that deploys each.
     pub nested_files: Vec<(std::path::PathBuf, DeployedBy)>,
@@ -559,11 +560,17 @@ impl CrossStackUse {
 impl Scanned {
     /// Drops the note that a nested stack's roles are checked only if its template is scanned,
     /// for the nested templates that were.
+    /// A template read from a parent's local path answers that parent's note only: not a note
+    /// of a template given by URL that has its file name (every SAM app's `template.yaml`).
     pub fn drop_notes_of_read_templates(&mut self) {
-        let read = |file: &str| self.files.iter().any(|f| f == file);
+        let named = |file: &str, files: &[String]| files.iter().filter(|f| *f == file).count();
+        let read = |file: &str, local: bool| match local {
+            true => named(file, &self.files) > 0,
+            false => named(file, &self.files) > named(file, &self.followed),
+        };
         let said: Vec<String> = (self.nested.iter())
-            .filter(|(_, file)| read(file))
-            .map(|(note, _)| note.clone())
+            .filter(|(_, file, local)| read(file, *local))
+            .map(|(note, ..)| note.clone())
             .collect();
         self.notes.retain(|note| !said.contains(note));
     }

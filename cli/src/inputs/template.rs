@@ -10,7 +10,7 @@ use std::{
 };
 
 use serde_json::{json, Value as Json};
-use trustcheck::{EventSource, FindingId, Role, SourceKind};
+use trustcheck::{EventSource, FindingId, Naming, Role, SourceKind};
 
 use super::{
     intrinsics::{
@@ -1237,20 +1237,21 @@ impl<'t> Template<'t> {
                         if cdk { ", or the cdk.out directory" } else { " too" }
                     );
                     let location = self.nested_location(resource);
+                    let local = |location: &str| !is_url(location) && !trustcheck::holds_opaque(location);
                     let child = location
                         .as_deref()
-                        .and_then(|location| file_name(without_query(location)));
-                    if let Some(child) = child {
-                        nested.push((note.clone(), child));
+                        .and_then(|location| Some((file_name(without_query(location))?, local(location))));
+                    if let Some((child, local)) = child {
+                        nested.push((note.clone(), child, local));
                     }
                     if let Some(location) = location {
-                        if !is_url(&location) && !trustcheck::holds_opaque(&location) {
-                            // Beside the parent as it was named: `nest/parent.yaml`'s
-                            // `./child.yaml` is `nest/child.yaml`, as the report names files.
-                            let beside = Path::new(self.source).with_file_name(location.replace('\\', "/"));
-                            let path = (beside.components())
-                                .filter(|c| !matches!(c, std::path::Component::CurDir))
-                                .collect();
+                        // Beside the parent as it was named (`nest/parent.yaml`'s `./child.yaml` is
+                        // `nest/child.yaml`, as the report names files); not an absolute path
+                        // (`/etc/…`), which no packaged template uses.
+                        let relative = local(&location) && Path::new(&location).is_relative();
+                        let beside = relative
+                            .then(|| lexically(&Path::new(self.source).with_file_name(location.replace('\\', "/"))));
+                        if let Some(path) = beside {
                             let by = DeployedBy {
                                 parent: self.source.to_owned(),
                                 stack: resource.id.to_owned(),
@@ -1292,7 +1293,7 @@ impl<'t> Template<'t> {
                             .property("TemplateURL")
                             .and_then(|n| Resolver::new(&self.stack).string(n));
                         if let Some(child) = url.as_deref().and_then(|url| file_name(without_query(url))) {
-                            nested.push((note.clone(), child));
+                            nested.push((note.clone(), child, false));
                         }
                         self.notes.push(note);
                     }
@@ -2580,10 +2581,16 @@ impl<'t> Template<'t> {
             // CloudFormation names a role without `RoleName`; a name the scan read from a
             // parameter's default is the deployer's to give. (One with parts left unknown,
             // `${AWS::StackName}-x`, keeps them in its ARN, which patterns read as such.)
-            name_is_stand_in: resource.property("RoleName").is_none_or(|name| {
-                let mut resolver = resolver.fork();
-                resolver.known_string(name).is_some() && resolver.settled_string(name).is_none()
-            }),
+            naming: match resource.property("RoleName") {
+                None => Naming::Generated,
+                Some(name) => {
+                    let mut resolver = resolver.fork();
+                    match resolver.known_string(name).is_some() && resolver.settled_string(name).is_none() {
+                        true => Naming::Chosen,
+                        false => Naming::Known,
+                    }
+                }
+            },
         };
         let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
@@ -2639,7 +2646,7 @@ impl<'t> Template<'t> {
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
             // SAM's roles are named at deploy (`STACK-IDRole-SUFFIX`).
-            name_is_stand_in: true,
+            naming: Naming::Generated,
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
@@ -2728,7 +2735,7 @@ impl<'t> Template<'t> {
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
             // SAM's roles are named at deploy (`STACK-FunctionRole-SUFFIX`).
-            name_is_stand_in: true,
+            naming: Naming::Generated,
         };
         let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
@@ -3068,6 +3075,24 @@ fn file_name(path: &str) -> Option<String> {
 }
 
 /// Whether some text of `node` (a scalar anywhere below it) meets `wanted`.
+/// `path` without its `.` steps and the `..` steps that name a directory back
+/// (`infra/../shared/child.yaml` is `shared/child.yaml`, as the file given so is named; a
+/// leading `../` stays).
+fn lexically(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut kept: Vec<Component> = Vec::new();
+    for step in path.components() {
+        match step {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(kept.last(), Some(Component::Normal(_))) => {
+                kept.pop();
+            }
+            other => kept.push(other),
+        }
+    }
+    kept.iter().collect()
+}
+
 /// The region of every Lambda function ARN the trust policies of `resources` (and SAM's
 /// globals) write out (`arn:aws:lambda:eu-west-1:…`), when they all write the same one.
 fn region_of_named_functions(root: &Node, resources: &[Resource]) -> Option<String> {
@@ -3465,11 +3490,12 @@ fn is_enabled(written: Option<&Node>) -> bool {
 }
 
 /// A mapping's `Enabled` as the deployment `resolver` reads resolves it (`!Ref ConsumerEnabled`,
-/// an `!If`): off only when it comes to `false`; on when unknown, as a stream's records that may
+/// an `!If`): off only when it comes to `false` in every deployment (not by a parameter's
+/// `Default`, which another deployment replaces); on otherwise, as a stream's records that may
 /// expire are judged.
 fn enabled_in(resolver: &Resolver, written: Option<&Node>) -> bool {
     written.is_none_or(|n| {
-        let value = resolver.fork().known_string(n);
+        let value = resolver.fork().settled_string(n);
         !matches!(value.as_deref(), Some("false" | "False" | "FALSE"))
     })
 }

@@ -916,7 +916,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                     && !options.region_given
                     && config.planned_region(resource).is_none(),
                 // The plan's name is the one applied; one known only after apply leaves no ARN.
-                name_is_stand_in: false,
+                naming: trustcheck::Naming::Known,
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);

@@ -365,7 +365,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     if !overridden.is_empty() {
         tracing::warn!(
             keys = ?overridden,
-            "the Config rule's parameters differ from the deployment's (RULE_PARAMETERS), which count: the rule was edited outside its stack, a stack update has not reached it yet, or (organization mode) the two stacks name different member roles"
+            "the Config rule's parameters differ from the deployment's (RULE_PARAMETERS), which count: the rule was edited outside its stack, a stack update has not reached it yet, or (organization mode) the two stacks name different member roles or the organization rule still carries an earlier release's parameters"
         );
     }
     let params = params.judged_at(std::time::SystemTime::now());
@@ -474,6 +474,9 @@ async fn evaluate_item(
         );
     }
     let mut may_be_worse = None;
+    // Judged without some function that uses the role (a region Lambda refused, CloudFront
+    // unanswered, listings late): a finding they decide may be missing, not fixed.
+    let mut judged = Judged::Wholly;
     let verdict = if !item.is_recorded() {
         // A deleted role has no configuration; NOT_APPLICABLE also resolves its page.
         Verdict::not_applicable(format!("role is {} (left the rule's scope)", item.status))
@@ -528,6 +531,9 @@ async fn evaluate_item(
                     }
                 }
                 let mut verdict = check(&document, &role, params);
+                if late || !unlisted.is_empty() || edge_unlisted.is_some() {
+                    judged = Judged::InPart;
+                }
                 let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
                 let because = || {
                     if late {
@@ -583,12 +589,6 @@ async fn evaluate_item(
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
     // may resolve, move or even touch an open page, so an event Config never sent (a direct
     // invoke, a console test event, whose token Config refuses) can't quiet one.
-    // Judged without functions that could make it more severe: the finding they decide may be
-    // missing, not fixed (`Judged::InPart`).
-    let judged = match may_be_worse {
-        Some((1, _)) => Judged::InPart,
-        _ => Judged::Wholly,
-    };
     let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
             let (account, region) = alert_place(params, event, clients, context, item.account_id.as_deref());
@@ -893,7 +893,7 @@ impl SweepRun<'_> {
                         account: account.clone(),
                         region: region.clone(),
                     };
-                    let judged = if role.may_be_worse {
+                    let judged = if role.judged_in_part {
                         Judged::InPart
                     } else {
                         Judged::Wholly

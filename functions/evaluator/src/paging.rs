@@ -166,7 +166,8 @@ impl Paging {
             .await
     }
 
-    /// [`Paging::review`] on the role's row as already read (`None`: there is none). The
+    /// [`Paging::review`] of an evaluation judged wholly, on the role's row as already read
+    /// (`None`: there is none). The
     /// decision is recorded only on that row: when another evaluation wrote it first, it is read
     /// and decided again. Even a decision that changes nothing is recorded, as the newest word on
     /// the role: an older evaluation retried or run after it (a fix retried after a new break, a

@@ -858,19 +858,36 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
 }
 
 /// An evaluation judged in part (functions of a region Lambda refused to list) may lack a finding
-/// those functions decide: it is not taken as fixed, so the next full evaluation, which has it
-/// again, pages nothing. Recorded as a whole evaluation, it would page it as back.
+/// those functions decide (Lambda's): it is not taken as fixed, so the next full evaluation, which
+/// has it again, pages nothing; recorded as a whole evaluation, it would page it as back. A
+/// finding no function decides (the public trust, fixed meanwhile) pages when it comes back,
+/// in part or not.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_finding_an_evaluation_judged_in_part_lacks_is_no_return() {
     let h = paging_harness(20, None).await;
     let paging = paging_of(&h, 20);
     let role = h.create_role("deploy-role", PUBLIC).await;
-    let subject = trustcheck::Role {
-        arn: Some(role.arn.clone()),
-        ..trustcheck::Role::default()
+    let function = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders");
+    let verdict = |policy: &str, functions: &[&str]| {
+        let subject = trustcheck::Role {
+            arn: Some(role.arn.clone()),
+            functions: functions.iter().map(|f| (*f).to_owned()).collect(),
+            ..trustcheck::Role::default()
+        };
+        trustcheck::check(policy, &subject, &trustcheck::RuleParams::default())
     };
-    let verdict = |policy: &str| trustcheck::check(policy, &subject, &trustcheck::RuleParams::default());
-    let (both, public) = (verdict(PUBLIC_AND_ANY_REPO), verdict(PUBLIC));
+    // Public, and the function that uses it can't assume it (LAMBDA_TRUST_MISSING).
+    let both = verdict(PUBLIC, &[&function]);
+    let ids = |v: &trustcheck::Verdict| v.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
+    assert_eq!(ids(&both), ["TRUST_PUBLIC", "LAMBDA_TRUST_MISSING"]);
+    // The function not listed: public only.
+    let unlisted = verdict(PUBLIC, &[]);
+    // The public trust fixed, the function listed: Lambda's findings only.
+    let private = verdict(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        &[&function],
+    );
+    assert_eq!(ids(&private), ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"]);
     let role_ref = || trustcheck_aws::alerts::RoleRef {
         id: role.id.clone(),
         name: role.name.clone(),
@@ -879,9 +896,10 @@ async fn a_finding_an_evaluation_judged_in_part_lacks_is_no_return() {
         region: "us-east-1".into(),
     };
     let at = |time: &str| Ordering::of(&trustcheck_aws::parse_timestamp("test", time).unwrap());
-    for (rule, judged, pages) in [
-        ("trustcheck-in-part", Judged::InPart, 0),
-        ("trustcheck-wholly", Judged::Wholly, 1),
+    for (rule, between, judged, pages) in [
+        ("trustcheck-in-part", &unlisted, Judged::InPart, 0),
+        ("trustcheck-wholly", &unlisted, Judged::Wholly, 1),
+        ("trustcheck-fixed-in-part", &private, Judged::InPart, 1),
     ] {
         let (t0, t1, t2) = (
             at("2026-11-27T06:00:00.000Z"),
@@ -892,9 +910,9 @@ async fn a_finding_an_evaluation_judged_in_part_lacks_is_no_return() {
             .review(rule, role_ref(), &t0, &both, Judged::Wholly)
             .await
             .unwrap();
-        assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
-        paging.review(rule, role_ref(), &t1, &public, judged).await.unwrap();
-        assert_eq!(steps(&h), []);
+        assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")], "{rule}");
+        paging.review(rule, role_ref(), &t1, between, judged).await.unwrap();
+        assert_eq!(steps(&h), [], "{rule}");
         paging
             .review(rule, role_ref(), &t2, &both, Judged::Wholly)
             .await

@@ -262,14 +262,15 @@ impl Review {
     }
 
     /// Of an evaluation [`Judged::InPart`]: its verdict may lack a finding that the functions it
-    /// could not list decide, so the latest findings recorded keep the previous evaluation's
-    /// too, or stay unknown where those are (no open alert, or one recorded without them).
-    /// Recorded as they are, the next full evaluation would take such a finding for one that
-    /// came back, and page it anew.
+    /// could not list decide ([`FindingId::judged_by_functions`]), so the latest findings
+    /// recorded keep the previous evaluation's of those, or stay unknown where those are (no
+    /// open alert, one recorded without them, or one no evaluation may have written). Recorded
+    /// as they are, the next full evaluation would take such a finding for one that came back,
+    /// and page it anew. Any other finding it lacks is gone, and pages when it comes back.
     pub fn judged(mut self, judged: Judged, open: Option<&Alert>) -> Review {
         if let (Judged::InPart, Some(Some(alert))) = (judged, self.record.as_mut()) {
-            alert.latest = match open.filter(|old| !old.latest.is_empty()) {
-                Some(old) => old.latest.merged(alert.latest),
+            alert.latest = match open.filter(|old| !old.latest.is_empty() && !old.unconfirmed) {
+                Some(old) => old.latest.only(FindingId::judged_by_functions).merged(alert.latest),
                 None => Seen::default(),
             };
         }
@@ -526,6 +527,11 @@ impl Seen {
         }
         let level = severity as u64 + 1;
         Seen(self.0 & !(0b111 << Self::shift(id)) | level << Self::shift(id))
+    }
+
+    /// Those of its findings `keep` keeps.
+    pub fn only(self, keep: impl Fn(FindingId) -> bool) -> Seen {
+        self.iter().filter(|(id, _)| keep(*id)).collect()
     }
 
     /// Both, each finding at the worse of its two severities.
@@ -1725,6 +1731,30 @@ mod tests {
             .flatten()
             .expect("recorded");
         assert_eq!(decide(Some(&lost), Some(&full)).len(), 3);
+        // A finding no function decides that an evaluation in part lacks is gone: when it comes
+        // back (the public trust fixed, its incident resolved by hand, then made public again),
+        // it pages.
+        let fixed = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])), 2);
+        let fixed = fixed
+            .judged(Judged::InPart, Some(&both))
+            .record
+            .flatten()
+            .expect("recorded");
+        assert_eq!(fixed.latest, seen(&[(LambdaTrustMissing, Critical)]));
+        let back = decide(Some(&fixed), Some(&full));
+        assert_eq!(back.first().map(|s| s.new), Some(set(&[TrustPublic])));
+        // Nor is what an alert no evaluation may have written says kept.
+        let unconfirmed = Alert {
+            unconfirmed: true,
+            ..both
+        };
+        let review = Review::new(Some(&unconfirmed), Some(paged(&[(TrustPublic, Critical)])), 2);
+        let kept = review
+            .judged(Judged::InPart, Some(&unconfirmed))
+            .record
+            .flatten()
+            .expect("recorded");
+        assert_eq!(kept.latest, Seen::default());
         // With no open alert to keep them from, the latest stay unknown (the finding the full
         // evaluation adds was never announced, and pages as new).
         let opened = Review::new(None, Some(paged(&[(TrustPublic, Critical)])), 2).judged(Judged::InPart, None);

@@ -206,7 +206,7 @@ impl ConfigItem {
             to_be_created: false,
             account_is_stand_in: false,
             partition_is_stand_in: false,
-            name_is_stand_in: false,
+            naming: trustcheck::Naming::Known,
         };
         Ok(Some((role, document)))
     }

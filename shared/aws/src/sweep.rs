@@ -35,6 +35,9 @@ pub struct SweptRole {
     /// runs at the edge while it can't be asked, could change it ([`Unlisted::MayBeWorse`]):
     /// reported as not fully judged.
     pub may_be_worse: bool,
+    /// Judged without some function that may use it (a region Lambda refused, CloudFront
+    /// unanswered), whatever they would change: a finding they decide may be missing, not fixed.
+    pub judged_in_part: bool,
 }
 
 /// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
@@ -149,7 +152,7 @@ impl<'a> Sweep<'a> {
                 to_be_created: false,
                 account_is_stand_in: false,
                 partition_is_stand_in: false,
-                name_is_stand_in: false,
+                naming: trustcheck::Naming::Known,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role. No backlog
@@ -190,6 +193,7 @@ impl<'a> Sweep<'a> {
                 evaluation,
                 undetermined,
                 may_be_worse: unlisted == Unlisted::MayBeWorse,
+                judged_in_part: !self.functions_unlisted.is_empty() || self.edge_unlisted.is_some(),
             };
             roles.push(report(&subject, document, swept));
         }

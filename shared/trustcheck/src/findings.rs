@@ -99,6 +99,20 @@ impl FindingId {
         )
     }
 
+    /// The findings the functions that use the role decide (Lambda's, Lambda@Edge's, a Lambda
+    /// role's other trusts): an evaluation that could not list them all may lack one.
+    pub fn judged_by_functions(self) -> bool {
+        matches!(
+            self,
+            FindingId::LambdaTrustMissing
+                | FindingId::LambdaTrustConditionBlocks
+                | FindingId::LambdaTrustDenied
+                | FindingId::LambdaTrustExpiring
+                | FindingId::LambdaEdgeTrustMissing
+                | FindingId::LambdaRoleExtraTrust
+        )
+    }
+
     /// A finding a statement holds once per identity provider, its message naming that provider
     /// and nothing that changes by itself: a report tells them apart by it (SARIF's fingerprint).
     /// (The others that can repeat in a statement name counts or lists of principals.)

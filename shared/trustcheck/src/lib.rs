@@ -45,7 +45,7 @@ pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use pattern::{arn_account, is_account_id, is_region};
-pub use role::Role;
+pub use role::{Naming, Role};
 pub use sources::{unqualified_function, EventSource, Listed, SourceKind};
 pub use validity::{holds_opaque, marker_len, marker_parameter, opaque, template_eks_issuer, OPAQUE_PREFIX};
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
@@ -178,9 +178,15 @@ pub(crate) fn evaluated<R>(
 }
 
 fn standing(role: &Role, params: &RuleParams) -> Standing {
-    match params.exemption(role.exemption_arn().as_deref(), &role.tag_keys) {
-        Some(reason) => Standing::Exempt(reason),
-        None => Standing::Evaluated,
+    if let Some(reason) = params.exemption(None, &role.tag_keys) {
+        return Standing::Exempt(reason);
+    }
+    // Every name the role may have once deployed exempt, by the pattern of the first.
+    let arns = role.exemption_arns();
+    let exempting = |arn: &std::borrow::Cow<str>| params.exempting_pattern(arn);
+    match arns.iter().map(exempting).collect::<Option<Vec<_>>>() {
+        Some(patterns) if !patterns.is_empty() => Standing::Exempt(format!("exempt by pattern {}", patterns[0])),
+        _ => Standing::Evaluated,
     }
 }
 

@@ -121,8 +121,10 @@ impl RuleParams {
         if !deployed.is_empty() {
             // Which role the evaluator acts through is the deployment's alone: an account-mode
             // deployment sets none, and a rule edited to name one would have every call made as it.
-            // In account mode a key no version of the rule has changes nothing: ignored, not an
-            // error. In organization mode the rule's keys count, and a misspelt one is an error.
+            // With every key that judges set (both stacks set them), a key no version of the rule
+            // has changes nothing: ignored, not an error. A deployment that leaves keys to the
+            // rule (an organization stack of an earlier release) takes the rule's, and a misspelt
+            // one is an error.
             let ignored: Vec<String> = (event.keys())
                 .filter(|key| *key == "executionRoleName" || (complete && !JUDGING_KEYS.contains(&key.as_str())))
                 .cloned()
@@ -516,11 +518,13 @@ mod tests {
             RuleParams::deployed_with(organization, r#"{"executionRoleName":"trustcheck-member"}"#).unwrap();
         assert_eq!((&p, overridden.len()), (&as_deployed, 0));
         let edited = r#"{"executionRoleName":"trustcheck-member","nonCompliantAt":"CRITICAL","exemptRoleArnPatterns":"arn:aws:iam::*:role/*","nonCompliantAT":"LOW"}"#;
-        let (p, overridden) = RuleParams::deployed_with(organization, edited).unwrap();
+        let (p, mut overridden) = RuleParams::deployed_with(organization, edited).unwrap();
         assert_eq!(p, as_deployed);
+        // In the order of the maps' keys, which serde_json's features decide.
+        overridden.sort_unstable();
         assert_eq!(
             overridden,
-            ["exemptRoleArnPatterns", "nonCompliantAt", "nonCompliantAT"]
+            ["exemptRoleArnPatterns", "nonCompliantAT", "nonCompliantAt"]
         );
         // A bad value of a key the deployment leaves to the rule (an organization stack of an
         // earlier release, which set only the member role), or in the deployment itself, is an

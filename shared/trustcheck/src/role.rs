@@ -49,22 +49,43 @@ pub struct Role {
     /// The partition in `arn` stands in for one the reader doesn't know (a template scanned
     /// without its region): a principal of another partition may be of the role's own.
     pub partition_is_stand_in: bool,
-    /// The role's name in `arn` stands in for one that is given at deploy (a template's role
-    /// without `RoleName`, which CloudFormation names `STACK-LOGICALID-SUFFIX`, or one named by
-    /// a parameter's default): an `exemptRoleArnPatterns` pattern exempts it only when it would
-    /// exempt any name ([`Role::exemption_arn`]).
-    pub name_is_stand_in: bool,
+    /// Whether the role's name in `arn` is the one it has, or stands in for one given at deploy
+    /// ([`Naming`]): `exemptRoleArnPatterns` exempt it only by what every such name meets.
+    pub naming: Naming,
+}
+
+/// How the reader knows a role's name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Naming {
+    /// The name it has (IAM's, a plan's, a template's `RoleName` written out).
+    #[default]
+    Known,
+    /// CloudFormation names it `STACK-NAME-SUFFIX` at deploy, NAME its logical id (a template's
+    /// role without `RoleName`, SAM's generated roles).
+    Generated,
+    /// The deployer gives it (a `RoleName` from a parameter whose `Default` stands in).
+    Chosen,
 }
 
 impl Role {
-    /// The ARN `exemptRoleArnPatterns` read: with a name that stands in for one given at deploy
-    /// ([`Role::name_is_stand_in`]), a name only a pattern's wildcards match (`role/flows/*`
-    /// exempts every role of its path, `role/Prod*` none).
-    pub fn exemption_arn(&self) -> Option<std::borrow::Cow<'_, str>> {
-        let arn = self.arn.as_deref()?;
-        match (self.name_is_stand_in, arn.rsplit_once('/')) {
-            (true, Some((path, _))) => Some(format!("{path}/*").into()),
-            _ => Some(arn.into()),
+    /// The ARNs `exemptRoleArnPatterns` must each match to exempt the role: its own, or, with
+    /// a name given at deploy ([`Role::naming`]), names it may be given: CloudFormation's
+    /// `STACK-NAME-SUFFIX` for two stacks (`role/*-ProdPartner-*` covers them, `role/Prod*`
+    /// doesn't), or any name (`role/partners/*` alone).
+    pub fn exemption_arns(&self) -> Vec<std::borrow::Cow<'_, str>> {
+        let Some(arn) = self.arn.as_deref() else {
+            return Vec::new();
+        };
+        let Some((path, name)) = arn.rsplit_once('/') else {
+            return vec![arn.into()];
+        };
+        match self.naming {
+            Naming::Known => vec![arn.into()],
+            Naming::Generated => vec![
+                format!("{path}/app-{name}-1A2B3C4D5E6F").into(),
+                format!("{path}/orders-prod-eu-{name}-Z9Y8X7W6V5U4").into(),
+            ],
+            Naming::Chosen => vec![format!("{path}/*").into()],
         }
     }
 
