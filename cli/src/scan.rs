@@ -483,6 +483,14 @@ pub(crate) fn judge(
             *note = redacted(note, hidden);
         }
         input.origin.redact(|text| redacted(text, hidden));
+        // The functions that use the role, and the mappings a finding stops, by name.
+        for function in &mut input.role.functions {
+            *function = redacted(function, hidden);
+        }
+        for mapping in &mut verdict.stopped {
+            mapping.function = redacted(&mapping.function, hidden);
+            mapping.source = redacted(&mapping.source, hidden);
+        }
     }
     // A note the finding now says is not said twice.
     if let Some(unknown) = &input.unknown_policy {

@@ -8931,3 +8931,18 @@ fn a_nested_template_is_followed_by_its_plain_path_and_only_if_it_is_one() {
     );
     assert!(!report.to_string().contains("not-a-template"), "{report:#}");
 }
+
+/// A function's name and a mapping's source that the plan (here a state) marks sensitive are
+/// never printed: not in the findings, the annotation, the functions or the mappings stopped, in
+/// any format.
+#[test]
+fn a_sensitive_function_name_and_mapping_source_are_never_printed() {
+    let plan = "tests/terraform/sensitive-function-and-source.json";
+    for format in ["text", "json", "sarif"] {
+        let out = trustcheck(&["terraform", "--format", format, plan]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let printed = stdout(&out);
+        assert!(!printed.contains("SecretProjectPhoenix"), "{format}: {printed}");
+        assert!(printed.contains("(sensitive)"), "{format}: {printed}");
+    }
+}

@@ -283,8 +283,8 @@ pub(crate) fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) 
     }
 }
 
-/// `values` with the parts of each ARN a finding may quote on its own: its account and what
-/// follows the resource type (`oidc-provider/HOST`'s host).
+/// `values` with the parts of each ARN a finding may quote on its own: its account, what
+/// follows the resource type (`oidc-provider/HOST`'s host) and its last name.
 pub(crate) fn with_parts(mut values: Vec<String>) -> Vec<String> {
     let mut parts = Vec::new();
     for value in &values {
@@ -293,6 +293,9 @@ pub(crate) fn with_parts(mut values: Vec<String>) -> Vec<String> {
             if let Some((_, name)) = resource.split_once('/') {
                 parts.push(name.to_owned());
             }
+            // The name a finding quotes alone: a queue's (`arn:aws:sqs:…:orders`), a
+            // function's (`function:orders`), a path's last.
+            parts.extend(resource.rsplit(['/', ':']).next().map(str::to_owned));
         }
     }
     values.extend(parts);

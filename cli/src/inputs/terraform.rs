@@ -937,9 +937,16 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             }
             // A value the plan marks sensitive elsewhere (a `sensitive` variable in a
             // `data.aws_iam_policy_document`, whose `json` the provider doesn't mark) is as
-            // sensitive in the trust that holds it.
+            // sensitive in the trust that holds it, and so is a function's name or a mapping's
+            // source that the findings and the report would name.
+            let role = &input.role;
+            let named = |value: &str| {
+                input.document.contains(value)
+                    || (role.functions.iter().chain(&role.edge_functions)).any(|f| f.contains(value))
+                    || (role.event_sources.iter()).any(|s| s.source.contains(value) || s.function.contains(value))
+            };
             let held: Vec<String> = (elsewhere_sensitive.iter())
-                .filter(|value| input.document.contains(value.as_str()))
+                .filter(|value| named(value))
                 .cloned()
                 .collect();
             if !held.is_empty() {
