@@ -181,6 +181,9 @@ fn standing(role: &Role, params: &RuleParams) -> Standing {
     if let Some(reason) = params.exemption(None, &role.tag_keys) {
         return Standing::Exempt(reason);
     }
+    if params.exempt_role_arn_patterns.is_empty() {
+        return Standing::Evaluated;
+    }
     // Every name the role may have once deployed exempt, by the pattern of the first.
     let arns = role.exemption_arns();
     let exempting = |arn: &std::borrow::Cow<str>| params.exempting_pattern(arn);
