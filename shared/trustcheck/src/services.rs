@@ -7,12 +7,15 @@
 /// one letter from one of them (two, for a name of ten or more), and no service of
 /// AWS's service principals (the tests hold a list of them: none is taken for a slip), is a
 /// slip for it.
-const SERVICES_MISTYPED: [&str; 43] = [
+const SERVICES_MISTYPED: [&str; 50] = [
+    "access-grants.s3.amazonaws.com",
     "apigateway.amazonaws.com",
+    "application.qbusiness.amazonaws.com",
     "apprunner.amazonaws.com",
     "appsync.amazonaws.com",
     "backup.amazonaws.com",
     "batch.amazonaws.com",
+    "bedrock-agentcore.amazonaws.com",
     "bedrock.amazonaws.com",
     "build.apprunner.amazonaws.com",
     "cloudformation.amazonaws.com",
@@ -21,14 +24,16 @@ const SERVICES_MISTYPED: [&str; 43] = [
     "codepipeline.amazonaws.com",
     "cognito-idp.amazonaws.com",
     "config.amazonaws.com",
+    "credentials.iot.amazonaws.com",
     "datasync.amazonaws.com",
+    "datazone.amazonaws.com",
     "delivery.logs.amazonaws.com",
     "dms.amazonaws.com",
     "ec2.amazonaws.com",
     "ecs-tasks.amazonaws.com",
     "edgelambda.amazonaws.com",
-    "eks.amazonaws.com",
     "eks-fargate-pods.amazonaws.com",
+    "eks.amazonaws.com",
     "elasticmapreduce.amazonaws.com",
     "emr-containers.amazonaws.com",
     "emr-serverless.amazonaws.com",
@@ -39,8 +44,10 @@ const SERVICES_MISTYPED: [&str; 43] = [
     "lambda.amazonaws.com",
     "logs.amazonaws.com",
     "monitoring.rds.amazonaws.com",
+    "osis-pipelines.amazonaws.com",
     "pipes.amazonaws.com",
     "pods.eks.amazonaws.com",
+    "qbusiness.amazonaws.com",
     "redshift.amazonaws.com",
     "rolesanywhere.amazonaws.com",
     "sagemaker.amazonaws.com",
@@ -54,11 +61,12 @@ const SERVICES_MISTYPED: [&str; 43] = [
 ];
 
 /// Names written for a service that has another (`eventbridge` for EventBridge's `events`).
-const SERVICES_MISNAMED: [(&str, &str); 6] = [
+const SERVICES_MISNAMED: [(&str, &str); 7] = [
     ("cloudwatch-events", "events.amazonaws.com"),
     ("eventbridge", "events.amazonaws.com"),
     ("kinesis-firehose", "firehose.amazonaws.com"),
     ("lambda-edge", "edgelambda.amazonaws.com"),
+    ("rds-monitoring", "monitoring.rds.amazonaws.com"),
     ("step-functions", "states.amazonaws.com"),
     ("stepfunctions", "states.amazonaws.com"),
 ];
@@ -195,7 +203,20 @@ pub(crate) struct SourceArnKind {
     pub not_sent: &'static [&'static str],
 }
 
+/// The ARN a service sends as `aws:SourceArn`, by its principal; under its regional name too
+/// (`states.us-east-1.amazonaws.com`), which sends the same.
 pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
+    let regional = principal.split_once('.').and_then(|(name, rest)| {
+        let (region, domain) = rest.split_once('.')?;
+        (crate::pattern::is_region(region) && domain == "amazonaws.com").then(|| format!("{name}.amazonaws.com"))
+    });
+    match regional {
+        Some(global) => source_arn_kind_of(&global),
+        None => source_arn_kind_of(principal),
+    }
+}
+
+fn source_arn_kind_of(principal: &str) -> Option<SourceArnKind> {
     match principal {
         "scheduler.amazonaws.com" => Some(SourceArnKind {
             service: "scheduler",
@@ -301,7 +322,7 @@ mod tests {
     /// it, and a few more AWS documents. Not every one: new services come, so a name missing here
     /// is judged only when it is a slip from one of [`SERVICES_MISTYPED`]; every one here is
     /// taken as itself.
-    const KNOWN_SERVICES: [&str; 415] = [
+    const KNOWN_SERVICES: [&str; 417] = [
         "a4b",
         "access-analyzer",
         "access-grants.s3",
@@ -328,6 +349,7 @@ mod tests {
         "application-insights",
         "application-signals.cloudwatch",
         "application-transformation",
+        "application.qbusiness",
         "appmesh",
         "apprunner",
         "appstream",
@@ -579,6 +601,7 @@ mod tests {
         "organizations",
         "orgsdatasync.servicecatalog",
         "osis",
+        "osis-pipelines",
         "outposts",
         "panorama",
         "partnercentral-account-management",

@@ -1378,9 +1378,26 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     if s.effect != Effect::Allow || !covers_any_assume(&s.actions) {
         // A Deny never grants, but one of a service with a slip in its name stops nobody (its
         // author meant to stop the service: the Allow lets in more than meant). A statement
-        // without an assume action is a companion (sts:TagSession).
+        // without an assume action is a companion (sts:TagSession) of one that grants it; a
+        // service granted session actions alone, by no statement sts:AssumeRole, never gets in
+        // (Lambda's and Lambda@Edge's own checks say so of them).
         if s.effect != Effect::Deny {
-            return Vec::new();
+            let assumes = |service: &str| {
+                (policy.statements.iter()).any(|other| {
+                    other.effect == Effect::Allow
+                        && covers(&other.actions, ASSUME_ROLE)
+                        && (other.principals.service.iter()).any(|p| p == service)
+                })
+            };
+            return (s.principals.service.iter())
+                .filter(|_| s.effect == Effect::Allow && !s.principals.negated)
+                .filter(|p| *p != LAMBDA && (*p != EDGE_LAMBDA || subject.edge_functions.is_empty()))
+                .filter(|p| !is_opaque(p) && !has_wildcard(p) && !assumes(p))
+                .map(|principal| Dead::WrongAction {
+                    principal,
+                    needs: ASSUME_ROLE,
+                })
+                .collect();
         }
         let slipped_services = (s.principals.service.iter())
             .filter(|_| !subject.proposed)
