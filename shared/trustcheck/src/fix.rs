@@ -1423,6 +1423,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::NoSuchService { principal, meant } => {
                     rename_principal(&mut statements[i], "Service", principal, meant).then_some(principal)
                 }
+                Dead::ChinaServiceName { principal } => {
+                    let global = crate::validity::global_service_name(principal);
+                    rename_principal(&mut statements[i], "Service", principal, &global).then_some(principal)
+                }
                 // Another account's OIDC provider was meant as the role's own account's (the
                 // provider to create there, for the same issuer).
                 Dead::ProviderOfAnotherAccount { principal, account } => {

@@ -1202,6 +1202,9 @@ pub(crate) enum Dead<'p> {
     ProviderOfAnotherAccount { principal: &'p str, account: &'p str },
     /// The service principal is no service's: a slip for `meant` ([`crate::services::service_meant`]).
     NoSuchService { principal: &'p str, meant: &'static str },
+    /// A service's name in the China Regions (`ec2.amazonaws.com.cn`) in a role of another
+    /// partition, where the service assumes roles under its global name.
+    ChinaServiceName { principal: &'p str },
     /// `condition` asks `aws:PrincipalArn` for the ARNs of other roles or users than any the
     /// principal names ([`principal_arn_names_another`]).
     AnotherCallerArn {
@@ -1285,6 +1288,7 @@ impl Dead<'_> {
             Dead::WrongAction { principal, .. }
             | Dead::FederatedUser { principal }
             | Dead::NoSuchService { principal, .. }
+            | Dead::ChinaServiceName { principal }
             | Dead::ProviderOfAnotherAccount { principal, .. } => Some(principal),
             Dead::NeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
@@ -1547,6 +1551,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: service,
                 meant,
             });
+            continue;
+        }
+        // China's name of a service, in a role known to be of another partition (not one IAM
+        // refuses in any, which TRUST_POLICY_INVALID says).
+        let other_partition = subject.partition_for_sure().is_some_and(|p| p != "aws-cn");
+        let refused = || crate::services::service_meant(service).is_some();
+        if other_partition && service.ends_with(".amazonaws.com.cn") && !refused() {
+            dead.push(Dead::ChinaServiceName { principal: service });
             continue;
         }
         let ctx = subject.service_context(service).for_source_in(&s.conditions);
@@ -2715,6 +2727,18 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
         _ => return None,
     };
     Some(own(arn_service, &meant))
+}
+
+/// A service's global name for its name in the China Regions: `ec2.amazonaws.com` for
+/// `ec2.amazonaws.com.cn`, `logs.amazonaws.com` for `logs.cn-north-1.amazonaws.com.cn` (a China
+/// Region is no other partition's).
+pub(crate) fn global_service_name(principal: &str) -> String {
+    let name = principal.strip_suffix(".amazonaws.com.cn").unwrap_or(principal);
+    let service = match name.split_once('.') {
+        Some((service, region)) if region.starts_with("cn-") && crate::pattern::is_region(region) => service,
+        _ => name,
+    };
+    format!("{service}.amazonaws.com")
 }
 
 /// The key a service sends an account in, as its condition names it: `aws:SourceAccount`, or
@@ -4105,6 +4129,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             meant,
             " was meant?)"
         ),
+        Dead::ChinaServiceName { principal } => text!(
+            "no service assumes a role as ",
+            principal,
+            " outside the China Regions (aws-cn): it is a service's name there, and this role is of another partition, where the service uses its global name"
+        ),
         Dead::AnotherCallerArn { principal, condition } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -4712,6 +4741,14 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         )),
         Dead::NoSuchService { principal, meant } => Some(text!(
             "write ", meant, " for ", principal, " in statement ", index
+        )),
+        Dead::ChinaServiceName { principal } => Some(text!(
+            "write ",
+            global_service_name(principal),
+            " for ",
+            principal,
+            " in statement ",
+            index
         )),
         Dead::AnotherCallerArn { principal, .. } => Some(text!(
             "in statement ",
