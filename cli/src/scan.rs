@@ -566,11 +566,20 @@ pub(crate) fn judge(
         }
         None => verdict,
     };
-    let sensitive = input.sensitive.is_some();
+    // The suggestion is withheld where it would print a sensitive value: one of the trust's, or a
+    // function's name it writes (a pin to the function's ARN).
+    let sensitive = input.sensitive.as_ref().is_some_and(|hidden| {
+        let suggested = suggested_policy.as_ref().map(|p| p.to_json()).unwrap_or_default();
+        hidden
+            .iter()
+            .any(|v| input.document.contains(v.as_str()) || suggested.contains(v.as_str()))
+    });
     if sensitive && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
+        let in_trust = (input.sensitive.iter().flatten()).any(|v| input.document.contains(v.as_str()));
         let marked = match input.origin.kind {
             NameKind::LogicalId => "the template's NoEcho parameters give values of this trust policy",
-            _ => "the plan marks values of this trust policy sensitive",
+            _ if in_trust => "the plan marks values of this trust policy sensitive",
+            _ => "the plan marks values sensitive that the suggested policy would write (a function's name)",
         };
         notes.push(format!(
             "{marked}: they read \"(sensitive)\" in the findings, and the suggested policy is not printed"

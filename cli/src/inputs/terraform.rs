@@ -565,6 +565,22 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             }
         }
     }
+    // What a function or an event source mapping marks sensitive (a `function_name`, an
+    // `event_source_arn` from a `sensitive` variable), which a role's report names: its names,
+    // not its account (a role's own ARN says that).
+    let mut use_sensitive = Vec::new();
+    for resource in known_before
+        .iter()
+        .filter(|r| is_function(r) || r.kind == "aws_lambda_event_source_mapping")
+    {
+        for (key, mark) in &resource.sensitive_values {
+            if let Some(value) = resource.values.get(key) {
+                sensitive_strings(value, mark, false, &mut use_sensitive);
+            }
+        }
+    }
+    let mut use_sensitive = super::with_parts(use_sensitive);
+    use_sensitive.retain(|v| v.chars().count() >= 4 && !trustcheck::is_account_id(v));
     // An ARN's account and name too, which findings quote on their own ("account 999988887777").
     let mut elsewhere_sensitive = super::with_parts(elsewhere_sensitive);
     elsewhere_sensitive.retain(|v| v.chars().count() >= 4 && !matches!(v.as_str(), "true" | "false"));
@@ -940,13 +956,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             // sensitive in the trust that holds it, and so is a function's name or a mapping's
             // source that the findings and the report would name.
             let role = &input.role;
-            let named = |value: &str| {
-                input.document.contains(value)
-                    || (role.functions.iter().chain(&role.edge_functions)).any(|f| f.contains(value))
+            let used = |value: &str| {
+                (role.functions.iter().chain(&role.edge_functions)).any(|f| f.contains(value))
                     || (role.event_sources.iter()).any(|s| s.source.contains(value) || s.function.contains(value))
             };
             let held: Vec<String> = (elsewhere_sensitive.iter())
-                .filter(|value| named(value))
+                .filter(|value| input.document.contains(value.as_str()))
+                .chain(use_sensitive.iter().filter(|value| used(value)))
                 .cloned()
                 .collect();
             if !held.is_empty() {
@@ -997,6 +1013,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             ),
             fix: format!("keep the role, or give {them} a role the plan keeps or creates"),
         });
+        // Its functions' and mappings' sensitive names read "(sensitive)" here too.
+        let role = &input.role;
+        let held: Vec<String> = (use_sensitive.iter())
+            .filter(|value| {
+                role.functions.iter().any(|f| f.contains(value.as_str()))
+                    || (role.event_sources.iter()).any(|s| s.source.contains(value.as_str()))
+            })
+            .cloned()
+            .collect();
+        if !held.is_empty() {
+            input.sensitive = Some(held);
+        }
         // No trust policy brings a deleted role back.
         input.deleted = true;
         inputs.push(input);

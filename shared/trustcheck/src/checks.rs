@@ -2446,14 +2446,6 @@ impl OidcScope {
 
     /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
     fn opened_by_written<'v>(host: &str, key: &str, value: &'v str, like: bool) -> bool {
-        // A whole value a template or plan leaves to what it makes or what exists (an attribute
-        // of a resource it creates, `github_repository.app.full_name`; an import) names that, not
-        // anyone; one left to a parameter may be `*`.
-        let whole_marker = value.starts_with(crate::validity::OPAQUE_PREFIX)
-            && crate::validity::marker_len(value) == Some(value.len());
-        if whole_marker && !crate::validity::is_parameter(value) {
-            return false;
-        }
         let assigned_sub = host == GOOGLE || is_cognito(host) || is_login_service(host);
         // A pattern a template leaves to a parameter, whole or in part (`acme-${Team}`), is
         // whatever the deployer passes, `*` too.

@@ -1186,15 +1186,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
         // An identity provider given the wrong action gets the one it uses (a GitHub provider
         // written with sts:AssumeRole was meant for sts:AssumeRoleWithWebIdentity), scoped by the
-        // findings of the next round; so does a service (given a federation action, or session
-        // actions alone), which can use a role no other way, its source guarded by the next
-        // round. An account or role given a federation action never had the role: handing it
-        // sts:AssumeRole would grant what the policy never did, so it is left out with the rest
-        // of the dead, which no action or condition of ours can revive.
+        // findings of the next round; so does a service given session actions alone (no assume
+        // action in its statement: its companion statement was left out), which can use a role
+        // no other way, its source guarded by the next round. An account, role or service given
+        // a federation action never had the role (a service beside a provider, most likely a
+        // slip): handing it sts:AssumeRole would grant what the policy never did, so it is left
+        // out with the rest of the dead, which no action or condition of ours can revive.
         // Not when the statement excluded that action by name (NotAction): that was meant.
         let excluded = policy.statements[i].actions.negated;
+        let sessions_alone = !crate::policy::covers_any_assume(&policy.statements[i].actions);
         let revived = |kind: &str, p: &str, needs: Option<&str>| {
-            matches!(kind, "Federated" | "Service")
+            (kind == "Federated" || (kind == "Service" && sessions_alone))
                 && dead.iter().any(|d| {
                     matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && needs.is_none_or(|needs| *n == needs))
                 })
@@ -6981,8 +6983,6 @@ mod tests {
         );
     }
 
-    /// The account's role is left out; the service, which can use a role no other way, gets
-    /// sts:AssumeRole (its source guarded by the next round).
     #[test]
     fn an_account_given_a_federation_action_is_left_out_never_granted_assume_role() {
         let github = GITHUB_PROVIDER;
@@ -6994,20 +6994,13 @@ mod tests {
         )
         .expect("a suggestion");
         let statements = fixed["Statement"].as_array().unwrap();
-        assert_eq!(statements.len(), 2, "{fixed}");
+        assert_eq!(statements.len(), 1, "{fixed}");
         assert_eq!(
             statements[0]["Principal"],
             serde_json::json!({"Federated": github}),
             "{fixed}"
         );
         assert_eq!(statements[0]["Action"], "sts:AssumeRoleWithWebIdentity", "{fixed}");
-        assert_eq!(
-            statements[1]["Principal"],
-            serde_json::json!({"Service": "ec2.amazonaws.com"}),
-            "{fixed}"
-        );
-        assert_eq!(statements[1]["Action"], "sts:AssumeRole", "{fixed}");
-        assert!(!fixed.to_string().contains("444455556666"), "{fixed}");
     }
 
     /// An audience and a subject written the wrong way round are swapped back; a subject no token

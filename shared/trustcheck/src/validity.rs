@@ -1386,11 +1386,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // service granted session actions alone, by no statement sts:AssumeRole, never gets in
         // (Lambda's and Lambda@Edge's own checks say so of them).
         if s.effect != Effect::Deny {
+            // Granted by a statement that names it, or may (a service a template leaves open, a
+            // wildcard, `"*"` or `{"AWS": "*"}`, which services are not known to be kept out of).
             let assumes = |service: &str| {
                 (policy.statements.iter()).any(|other| {
+                    let may_name = |p: &str| p == service || is_opaque(p) || has_wildcard(p);
                     other.effect == Effect::Allow
                         && covers(&other.actions, ASSUME_ROLE)
-                        && (other.principals.service.iter()).any(|p| p == service)
+                        && (other.principals.bare_wildcard
+                            || other.principals.negated
+                            || other.principals.service.iter().any(|p| may_name(p))
+                            || other.principals.aws.iter().any(|p| p == "*"))
                 })
             };
             return (s.principals.service.iter())
@@ -1554,10 +1560,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         // China's name of a service, in a role known to be of another partition (not one IAM
-        // refuses in any, which TRUST_POLICY_INVALID says).
+        // refuses in any, which TRUST_POLICY_INVALID says; nor beside the global name, as a
+        // template for every partition lists both).
         let other_partition = subject.partition_for_sure().is_some_and(|p| p != "aws-cn");
         let refused = || crate::services::service_meant(service).is_some();
-        if other_partition && service.ends_with(".amazonaws.com.cn") && !refused() {
+        let beside_global = || {
+            let global = global_service_name(service);
+            (policy.statements.iter())
+                .filter(|other| other.effect == Effect::Allow)
+                .any(|other| other.principals.service.iter().any(|p| *p == global))
+        };
+        if other_partition && service.ends_with(".amazonaws.com.cn") && !refused() && !beside_global() {
             dead.push(Dead::ChinaServiceName { principal: service });
             continue;
         }
