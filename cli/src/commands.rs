@@ -770,6 +770,10 @@ fn follow_nested_templates(
     given: &[String],
     (unread, notes): (&mut Vec<String>, &mut Vec<String>),
 ) {
+    // Each template's link once (`nested_links` asks the file system).
+    let mut known: Vec<String> = (given.iter().cloned())
+        .chain(files.iter().map(|f| template::nested_links(f)[0].clone()))
+        .collect();
     let mut next = 0;
     let mut followed = 0;
     while next < read.len() {
@@ -778,14 +782,14 @@ fn follow_nested_templates(
             .collect();
         next += 1;
         for (path, by) in children {
-            let link = template::nested_links(&path)[0].clone();
-            let known = given.contains(&link) || files.iter().any(|f| template::nested_links(f)[0] == link);
+            let [link, _] = template::nested_links(&path);
             // Only a template: a location that names another file (`../../.env`) is not read,
             // nor echoed in an error (its note stays).
             let a_template = || std::fs::read_to_string(&path).is_ok_and(|text| template::looks_like_template(&text));
-            if known || followed >= NESTED_TEMPLATES_FOLLOWED || !path.is_file() || !a_template() {
+            if known.contains(&link) || followed >= NESTED_TEMPLATES_FOLLOWED || !path.is_file() || !a_template() {
                 continue;
             }
+            known.push(link);
             followed += 1;
             match template::read(&path, options) {
                 Ok(mut scanned) => {

@@ -568,14 +568,14 @@ pub(crate) fn judge(
     };
     // The suggestion is withheld where it would print a sensitive value: one of the trust's, or a
     // function's name it writes (a pin to the function's ARN).
-    let sensitive = input.sensitive.as_ref().is_some_and(|hidden| {
+    let hidden = input.sensitive.as_deref().unwrap_or_default();
+    let in_trust = hidden.iter().any(|v| input.document.contains(v.as_str()));
+    let in_suggestion = || {
         let suggested = suggested_policy.as_ref().map(|p| p.to_json()).unwrap_or_default();
-        hidden
-            .iter()
-            .any(|v| input.document.contains(v.as_str()) || suggested.contains(v.as_str()))
-    });
+        hidden.iter().any(|v| suggested.contains(v.as_str()))
+    };
+    let sensitive = in_trust || in_suggestion();
     if sensitive && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
-        let in_trust = (input.sensitive.iter().flatten()).any(|v| input.document.contains(v.as_str()));
         let marked = match input.origin.kind {
             NameKind::LogicalId => "the template's NoEcho parameters give values of this trust policy",
             _ if in_trust => "the plan marks values of this trust policy sensitive",

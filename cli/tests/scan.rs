@@ -8894,23 +8894,23 @@ fn a_followed_template_answers_no_url_of_its_file_name() {
     assert!(!notes.contains("App is a nested stack"), "{report:#}");
 }
 
-/// A nested template beside another directory (`../shared/child.yaml`) is read and named without
+/// A nested template beside another directory (`../common/child.yaml`) is read and named without
 /// the `..`, as the file given so is; a location that names no template (a dotfile) is not read,
 /// nor any absolute one: their notes stay.
 #[test]
 fn a_nested_template_is_followed_by_its_plain_path_and_only_if_it_is_one() {
     let dir = fresh_dir("trustcheck-followed-paths");
-    for sub in ["infra", "shared"] {
+    for sub in ["infra", "common"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     let parent = dir.join("infra/parent.yaml");
     std::fs::write(
         &parent,
-        "Resources:\n  Shared:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../shared/child.yaml}\n  Secret:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../.env}\n  Etc:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: /etc/hostname}\n",
+        "Resources:\n  Common:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../common/child.yaml}\n  Secret:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ../.env}\n  Etc:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: /etc/hostname}\n",
     )
     .unwrap();
     std::fs::write(
-        dir.join("shared/child.yaml"),
+        dir.join("common/child.yaml"),
         "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n",
     )
     .unwrap();
@@ -8921,10 +8921,10 @@ fn a_nested_template_is_followed_by_its_plain_path_and_only_if_it_is_one() {
     assert_eq!(ids(&role(&report, "Open")["findings"])[0], "TRUST_PUBLIC", "{report:#}");
     let notes = report["notes"].to_string();
     assert!(
-        notes.contains("shared/child.yaml: the template of the nested stack"),
+        notes.contains("common/child.yaml: the template of the nested stack"),
         "{notes}"
     );
-    assert!(!notes.contains("infra/../shared"), "{notes}");
+    assert!(!notes.contains("infra/../common"), "{notes}");
     assert!(
         notes.contains("Secret is a nested stack") && notes.contains("Etc is a nested stack"),
         "{notes}"

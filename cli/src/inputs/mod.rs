@@ -561,15 +561,21 @@ impl CrossStackUse {
 }
 
 impl Scanned {
+    /// How many templates read a nested stack's URL of file name `file` may name: those given,
+    /// not those read from a parent's local path ([`Scanned::followed`]).
+    fn read_by_name(&self, file: &str) -> usize {
+        let named = |files: &[String]| files.iter().filter(|f| *f == file).count();
+        named(&self.files) - named(&self.followed)
+    }
+
     /// Drops the note that a nested stack's roles are checked only if its template is scanned,
     /// for the nested templates that were.
     /// A template read from a parent's local path answers that parent's note only: not a note
     /// of a template given by URL that has its file name (every SAM app's `template.yaml`).
     pub fn drop_notes_of_read_templates(&mut self) {
-        let named = |file: &str, files: &[String]| files.iter().filter(|f| *f == file).count();
         let read = |file: &str, local: bool| match local {
-            true => named(file, &self.files) > 0,
-            false => named(file, &self.files) > named(file, &self.followed),
+            true => self.files.iter().any(|f| f == file),
+            false => self.read_by_name(file) > 0,
         };
         let said: Vec<String> = (self.nested.iter())
             .filter(|(_, file, local)| read(file, *local))
@@ -594,8 +600,7 @@ impl Scanned {
                 .export
                 .strip_prefix("name:")
                 .and_then(|rest| rest.split_once('#'));
-            let named = |name: &str, files: &[String]| files.iter().filter(|f| *f == name).count();
-            if by_file_name.is_some_and(|(name, _)| named(name, &self.files) - named(name, &self.followed) != 1) {
+            if by_file_name.is_some_and(|(name, _)| self.read_by_name(name) != 1) {
                 unlinked.push(import.unlinked);
                 continue;
             }

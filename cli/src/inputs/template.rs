@@ -3076,7 +3076,7 @@ fn file_name(path: &str) -> Option<String> {
 
 /// Whether some text of `node` (a scalar anywhere below it) meets `wanted`.
 /// `path` without its `.` steps and the `..` steps that name a directory back
-/// (`infra/../shared/child.yaml` is `shared/child.yaml`, as the file given so is named; a
+/// (`infra/../common/child.yaml` is `common/child.yaml`, as the file given so is named; a
 /// leading `../` stays).
 fn lexically(path: &Path) -> std::path::PathBuf {
     use std::path::Component;

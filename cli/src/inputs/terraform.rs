@@ -309,6 +309,13 @@ fn region_of_named_functions(resources: &[&Resource]) -> Option<String> {
     super::one_region_of_functions(policies.iter().map(String::as_str)).map(str::to_owned)
 }
 
+/// Whether `value` is in what a role's report names of its use: its functions and the mappings
+/// they read.
+fn names_in_use(role: &Role, value: &str) -> bool {
+    (role.functions.iter().chain(&role.edge_functions)).any(|f| f.contains(value))
+        || (role.event_sources.iter()).any(|s| s.source.contains(value) || s.function.contains(value))
+}
+
 fn role_type(kind: &str) -> Option<&'static RoleType> {
     ROLE_TYPES.iter().find(|t| t.kind == kind)
 }
@@ -955,14 +962,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             // `data.aws_iam_policy_document`, whose `json` the provider doesn't mark) is as
             // sensitive in the trust that holds it, and so is a function's name or a mapping's
             // source that the findings and the report would name.
-            let role = &input.role;
-            let used = |value: &str| {
-                (role.functions.iter().chain(&role.edge_functions)).any(|f| f.contains(value))
-                    || (role.event_sources.iter()).any(|s| s.source.contains(value) || s.function.contains(value))
-            };
             let held: Vec<String> = (elsewhere_sensitive.iter())
                 .filter(|value| input.document.contains(value.as_str()))
-                .chain(use_sensitive.iter().filter(|value| used(value)))
+                .chain(use_sensitive.iter().filter(|value| names_in_use(&input.role, value)))
                 .cloned()
                 .collect();
             if !held.is_empty() {
@@ -1014,12 +1016,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             fix: format!("keep the role, or give {them} a role the plan keeps or creates"),
         });
         // Its functions' and mappings' sensitive names read "(sensitive)" here too.
-        let role = &input.role;
         let held: Vec<String> = (use_sensitive.iter())
-            .filter(|value| {
-                role.functions.iter().any(|f| f.contains(value.as_str()))
-                    || (role.event_sources.iter()).any(|s| s.source.contains(value.as_str()))
-            })
+            .filter(|value| names_in_use(&input.role, value))
             .cloned()
             .collect();
         if !held.is_empty() {

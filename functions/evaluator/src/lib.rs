@@ -893,12 +893,9 @@ impl SweepRun<'_> {
                         account: account.clone(),
                         region: region.clone(),
                     };
-                    let judged = if role.judged_in_part {
-                        Judged::InPart
-                    } else {
-                        Judged::Wholly
-                    };
-                    paging.review(role_ref, &role.evaluation.verdict, judged, taken).await;
+                    paging
+                        .review(role_ref, &role.evaluation.verdict, role.judged, taken)
+                        .await;
                 }
             }
             slowest_page = slowest_page.max(started.elapsed());

@@ -10,6 +10,7 @@ use std::{
 use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
+    alerts::Judged,
     clients::Clients,
     edge::{edge_functions, edge_looked_for, unlisted_distributions, EdgeFunctions},
     error::AwsError,
@@ -35,9 +36,10 @@ pub struct SweptRole {
     /// runs at the edge while it can't be asked, could change it ([`Unlisted::MayBeWorse`]):
     /// reported as not fully judged.
     pub may_be_worse: bool,
-    /// Judged without some function that may use it (a region Lambda refused, CloudFront
-    /// unanswered), whatever they would change: a finding they decide may be missing, not fixed.
-    pub judged_in_part: bool,
+    /// [`Judged::InPart`] when judged without some function that may use it (a region Lambda
+    /// refused, CloudFront unanswered), whatever they would change: a finding they decide may be
+    /// missing, not fixed.
+    pub judged: Judged,
 }
 
 /// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
@@ -193,7 +195,10 @@ impl<'a> Sweep<'a> {
                 evaluation,
                 undetermined,
                 may_be_worse: unlisted == Unlisted::MayBeWorse,
-                judged_in_part: !self.functions_unlisted.is_empty() || self.edge_unlisted.is_some(),
+                judged: match self.functions_unlisted.is_empty() && self.edge_unlisted.is_none() {
+                    true => Judged::Wholly,
+                    false => Judged::InPart,
+                },
             };
             roles.push(report(&subject, document, swept));
         }

@@ -187,8 +187,8 @@ fn standing(role: &Role, params: &RuleParams) -> Standing {
     // Every name the role may have once deployed exempt, by the pattern of the first.
     let arns = role.exemption_arns();
     let exempting = |arn: &std::borrow::Cow<str>| params.exempting_pattern(arn);
-    match arns.iter().map(exempting).collect::<Option<Vec<_>>>() {
-        Some(patterns) if !patterns.is_empty() => Standing::Exempt(format!("exempt by pattern {}", patterns[0])),
+    match arns.iter().map(exempting).collect::<Option<Vec<_>>>().as_deref() {
+        Some([first, ..]) => Standing::Exempt(format!("exempt by pattern {first}")),
         _ => Standing::Evaluated,
     }
 }

@@ -1401,7 +1401,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             };
             return (s.principals.service.iter())
                 .filter(|_| s.effect == Effect::Allow && !s.principals.negated)
-                .filter(|p| *p != LAMBDA && (*p != EDGE_LAMBDA || subject.edge_functions.is_empty()))
+                .filter(|p| !judged_by_its_own_check(p, subject))
                 .filter(|p| !is_opaque(p) && !has_wildcard(p) && !assumes(p))
                 .map(|principal| Dead::WrongAction {
                     principal,
@@ -1499,9 +1499,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
     // say it (LAMBDA_TRUST_CONDITION_BLOCKS, LAMBDA_EDGE_TRUST_MISSING).
-    let judged_elsewhere = || {
-        (s.principals.entries()).all(|(_, p)| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty()))
-    };
+    let judged_elsewhere = || (s.principals.entries()).all(|(_, p)| judged_by_its_own_check(p, subject));
     if let Some(condition) = unmeetable_caller_value(s).filter(|_| !judged_elsewhere()) {
         return vec![Dead::NoValueStsTakes { condition }];
     }
@@ -1546,8 +1544,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // Lambda@Edge's own check says more of a role CloudFront runs at the edge
     // (LAMBDA_EDGE_TRUST_MISSING), as Lambda's does of Lambda.
-    let judged_elsewhere = |p: &str| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty());
-    for service in s.principals.service.iter().filter(|p| !judged_elsewhere(p)) {
+    for service in (s.principals.service.iter()).filter(|p| !judged_by_its_own_check(p, subject)) {
         if dead.iter().any(|d| d.principal() == Some(service)) {
             continue;
         }
@@ -1757,7 +1754,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // A provider's token or assertion, or a service, that carries tags or a source identity
         // is refused the same way, and one that carries none leaves the key missing. Lambda's
         // own checks say more about Lambda.
-        let services = s.principals.service.iter().filter(|p| !judged_elsewhere(p));
+        let services = (s.principals.service.iter()).filter(|p| !judged_by_its_own_check(p, subject));
         // A provider that can't send the key is refused whatever the actions (below).
         let providers = (s.principals.federated.iter())
             .filter(|p| !crate::checks::asks_for_claim_never_sent(&oidc_host(p), condition));
@@ -2740,6 +2737,12 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
         _ => return None,
     };
     Some(own(arn_service, &meant))
+}
+
+/// Lambda, and Lambda@Edge for a role CloudFront runs at the edge: their own checks
+/// (LAMBDA_TRUST_MISSING, LAMBDA_EDGE_TRUST_MISSING and the others) say more of them.
+fn judged_by_its_own_check(service: &str, subject: &Subject) -> bool {
+    service == LAMBDA || (service == EDGE_LAMBDA && !subject.edge_functions.is_empty())
 }
 
 /// A service's global name for its name in the China Regions: `ec2.amazonaws.com` for
