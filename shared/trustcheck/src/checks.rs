@@ -4578,6 +4578,10 @@ pub(crate) fn holds_for_every_admitted(
     // it holds for an identity provider's callers, who ask unsigned.
     let holds_when_absent = matches!(c.operator, Operator::Known { base, set, if_exists }
         if crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True);
+    // A key no request to STS carries (`aws:PrincipleOrgID`): missing for every caller.
+    if holds_when_absent && crate::contexts::never_sent(&c.key).is_some_and(crate::contexts::UnsentKey::is_certain) {
+        return true;
+    }
     // A pattern every value of an identity key meets, under an operator that holds where the key
     // is missing (`StringLikeIfExists aws:PrincipalOrgID o-*`): no request escapes it.
     let every_request = || {

@@ -657,8 +657,10 @@ impl<'c> RequestContext<'c> {
                     .is_some_and(|host| crate::checks::is_known_issuer(&crate::checks::oidc_host(host)))
                 {
                     KeyValue::OwnClaim
-                } else if is_cloudformation_pseudo_parameter(key) {
-                    // Asked last, of the keys no other branch knows: most are asked often.
+                } else if is_cloudformation_pseudo_parameter(key) || never_sent(key).is_some_and(UnsentKey::is_certain)
+                {
+                    // Asked last, of the keys no other branch knows: most are asked often. A key
+                    // no request to STS carries (`aws:PrincipleOrgID`) is no stranger's to send.
                     KeyValue::Absent
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
@@ -851,6 +853,217 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
+/// The condition keys IAM documents for a request to assume a role whose names are fixed: the
+/// global keys ("AWS global condition context keys") and STS's ("Actions, resources, and
+/// condition keys for AWS Security Token Service"). Tag keys are [`DOCUMENTED_TAG_PREFIXES`].
+const DOCUMENTED_KEYS: [&str; 62] = [
+    "aws:AssumedRoot",
+    "aws:CalledVia",
+    "aws:CalledViaAWSMCP",
+    "aws:CalledViaFirst",
+    "aws:CalledViaLast",
+    "aws:ChatbotSourceArn",
+    "aws:CurrentTime",
+    "aws:Ec2InstanceSourcePrivateIPv4",
+    "aws:Ec2InstanceSourceVpc",
+    "aws:EpochTime",
+    "aws:FederatedProvider",
+    "aws:IsMcpServiceAction",
+    "aws:MultiFactorAuthAge",
+    "aws:MultiFactorAuthPresent",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalIsAWSService",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalServiceName",
+    "aws:PrincipalServiceNamesList",
+    "aws:PrincipalType",
+    "aws:Referer",
+    "aws:RequestedRegion",
+    "aws:ResourceAccount",
+    "aws:ResourceOrgID",
+    "aws:ResourceOrgPaths",
+    "aws:SecureTransport",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceIdentity",
+    "aws:SourceIp",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:SourceOwner",
+    "aws:SourceVpc",
+    "aws:SourceVpcArn",
+    "aws:SourceVpce",
+    "aws:TagKeys",
+    "aws:TokenIssueTime",
+    "aws:UserAgent",
+    "aws:userid",
+    "aws:username",
+    "aws:ViaAWSMCPService",
+    "aws:ViaAWSService",
+    "aws:VpcSourceIp",
+    "aws:VpceAccount",
+    "aws:VpceOrgID",
+    "aws:VpceOrgPaths",
+    "sts:AWSServiceName",
+    "sts:DurationSeconds",
+    "sts:ExternalId",
+    "sts:IdentityTokenAudience",
+    "sts:RequestContextProviders",
+    "sts:RoleSessionName",
+    "sts:SigningAlgorithm",
+    "sts:SourceIdentity",
+    "sts:TaskPolicyArn",
+    "sts:TransitiveTagKeys",
+    "sts:RequestContext",
+    "iam:AssociatedResourceArn",
+    "iam:PassedToService",
+];
+
+/// The documented keys named after a tag or a context (`aws:PrincipalTag/team`).
+const DOCUMENTED_TAG_PREFIXES: [&str; 5] = [
+    "aws:PrincipalTag/",
+    "aws:RequestTag/",
+    "aws:ResourceTag/",
+    "iam:ResourceTag/",
+    "sts:RequestContext/",
+];
+
+/// Services whose keys a request to STS may carry, besides the global and STS's own: a SAML
+/// assertion's, a compute session's properties (`ec2:SourceInstanceArn`,
+/// `lambda:SourceFunctionArn`), and those of services that hand out role sessions, kept unknown
+/// (failing closed) rather than judged absent. An identity provider's claims (`host:claim`)
+/// are judged by the provider.
+const NAMESPACES_STS_MAY_READ: [&str; 14] = [
+    "saml",
+    "glue",
+    "sagemaker",
+    "ec2",
+    "lambda",
+    "ssm",
+    "ecs",
+    "eks",
+    "identitystore",
+    "sso",
+    "sso-directory",
+    "rolesanywhere",
+    "cognito-identity",
+    "cognito-idp",
+];
+
+/// Why no request to STS carries a condition key ([`never_sent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnsentKey {
+    /// Written without a service (`PrincipalOrgID`): IAM's keys are `service:name`. With the
+    /// documented key of that name, if any.
+    NoService(Option<&'static str>),
+    /// An identity provider's name without a claim after it (`token.actions.githubusercontent.com`).
+    NoClaim,
+    /// A service's whose keys STS never reads (`s3:prefix`).
+    OtherService,
+    /// A documented name under another of STS's services (`sts:PrincipalOrgID`).
+    WrongService(&'static str),
+    /// A slip of a documented key (`aws:PrincipleOrgID`, `sts:ExtrenalId`), with the key surely
+    /// meant when one is nearest. Only likely: AWS's own keys are a typo or two apart
+    /// (`aws:SourceVpc`, `aws:SourceVpce`), and one it adds may be too.
+    Slip(Option<&'static str>),
+}
+
+impl UnsentKey {
+    /// The documented key surely meant, if any.
+    pub fn meant(self) -> Option<&'static str> {
+        match self {
+            UnsentKey::NoService(meant) | UnsentKey::Slip(meant) => meant,
+            UnsentKey::WrongService(meant) => Some(meant),
+            UnsentKey::NoClaim | UnsentKey::OtherService => None,
+        }
+    }
+
+    /// Whether no request carries the key for sure: not a slip, nor a service's key (some services
+    /// add keys to their sessions' requests, as Glue's `glue:RoleAssumedBy`: only likely none).
+    pub fn is_certain(self) -> bool {
+        !matches!(self, UnsentKey::Slip(_) | UnsentKey::OtherService)
+    }
+}
+
+/// Whether no request to STS ever carries `key`, whoever calls: a key without a service, one of
+/// a service STS reads no keys of, a documented name under another service, or, likely only, a
+/// slip of a documented global or STS key. An unknown key of `aws:`, `sts:` or `iam:` that is no
+/// slip stays a request key the caller may send (AWS adds keys, and a role let in by one must not
+/// go unflagged), as does a value a template leaves open.
+pub(crate) fn never_sent(key: &str) -> Option<UnsentKey> {
+    // A placeholder of the suggested policy's (`replace_with_provider_host:aud`) is a key to fill in.
+    let to_fill_in = || (key.as_bytes().windows(13)).any(|w| w.eq_ignore_ascii_case(b"REPLACE_WITH_"));
+    if holds_opaque(key) || key.contains('$') || is_cloudformation_pseudo_parameter(key) || to_fill_in() {
+        return None;
+    }
+    let documented_name = |name: &str| {
+        DOCUMENTED_KEYS
+            .iter()
+            .find(|k| k.split_once(':').is_some_and(|(_, n)| n.eq_ignore_ascii_case(name)))
+            .copied()
+    };
+    let Some((service, name)) = key.split_once(':') else {
+        return Some(match key.contains('.') {
+            true => UnsentKey::NoClaim,
+            false => UnsentKey::NoService(documented_name(key)),
+        });
+    };
+    // A provider's claim (`accounts.google.com:sub`, written after its URL or ARN too): the
+    // provider's checks judge it.
+    if key.rsplit_once(':').is_some_and(|(issuer, _)| issuer.contains('.')) {
+        return None;
+    }
+    let read_by_sts = ["aws", "sts", "iam"].iter().any(|s| s.eq_ignore_ascii_case(service));
+    if !read_by_sts {
+        let may_read = NAMESPACES_STS_MAY_READ.iter().any(|s| s.eq_ignore_ascii_case(service));
+        return (!may_read).then_some(UnsentKey::OtherService);
+    }
+    let documented = DOCUMENTED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || DOCUMENTED_TAG_PREFIXES
+            .iter()
+            .any(|prefix| strip_prefix_ignore_case(key, prefix).is_some());
+    if documented {
+        return None;
+    }
+    if let Some(meant) = documented_name(name) {
+        return Some(UnsentKey::WrongService(meant));
+    }
+    slip_of_documented(name).map(UnsentKey::Slip)
+}
+
+/// A slip of a documented key's name, whatever the service written before it: within two edits
+/// of one (`PrincipleOrgID`, `PrincipalOrgIDs`), or of a tag key's prefix within one
+/// (`PrincipalTags/team`). `Some(None)` when two documented names are as near.
+fn slip_of_documented(name: &str) -> Option<Option<&'static str>> {
+    let name = name.to_ascii_lowercase();
+    if let Some((prefix, _)) = name.split_once('/') {
+        let near = |p: &&str| {
+            let (_, documented) = p.split_once(':').unwrap_or(("", p));
+            crate::policy::edit_distance(&format!("{prefix}/"), &documented.to_ascii_lowercase()) <= 1
+        };
+        return DOCUMENTED_TAG_PREFIXES.iter().any(near).then_some(None);
+    }
+    let distances = DOCUMENTED_KEYS.iter().filter_map(|k| {
+        let (_, documented) = k.split_once(':')?;
+        Some((
+            crate::policy::edit_distance(&name, &documented.to_ascii_lowercase()),
+            *k,
+        ))
+    });
+    let nearest: Vec<(usize, &'static str)> = distances.filter(|(d, _)| *d <= 2).collect();
+    let best = nearest.iter().map(|(d, _)| *d).min()?;
+    let mut at_best = nearest.iter().filter(|(d, _)| *d == best).map(|(_, k)| *k);
+    let first = at_best.next();
+    // The same name in two services (`aws:SourceIdentity`, `sts:SourceIdentity`) is one meaning.
+    Some(
+        first.filter(|k| {
+            at_best.all(|other| other.split_once(':').map(|(_, n)| n) == k.split_once(':').map(|(_, n)| n))
+        }),
+    )
+}
+
 /// A CloudFormation pseudo parameter (`AWS::AccountId`), left as written where `Fn::Sub` was
 /// forgotten: `${AWS::AccountId}` reaches IAM as a policy variable of a key no request has
 /// (IAM's keys are `service:name`), so its value "is effectively null" for every caller.
@@ -927,11 +1140,21 @@ mod tests {
         assert_eq!(c.value("sts:ExternalId"), KeyValue::CallerChosen);
         assert_eq!(c.value("aws:PrincipalTag/team"), KeyValue::CallerChosen);
         assert_eq!(c.value("sts:SourceIdentity"), KeyValue::CallerChosen);
-        assert_eq!(
-            c.value("acme:team"),
-            KeyValue::CallerChosen,
-            "a service's key may be sent"
-        );
+        // Keys no request to STS carries: none of a service STS reads none of, none without a
+        // service, no documented name under another service.
+        for never in [
+            "PrincipalOrgID",
+            "sts:PrincipalOrgID",
+            "token.actions.githubusercontent.com",
+        ] {
+            assert_eq!(c.value(never), KeyValue::Absent, "{never}");
+        }
+        // A service's key may be one it adds to its sessions' requests: in doubt, sent.
+        assert_eq!(c.value("acme:team"), KeyValue::CallerChosen);
+        // A compute session's properties, a service's that hands out sessions: maybe.
+        for maybe in ["ssm:SourceInstanceArn", "ecs:TaskArn", "identitystore:UserId"] {
+            assert_ne!(c.value(maybe), KeyValue::Absent, "{maybe}");
+        }
         // A misspelt key may be one AWS adds (its own are a typo or two apart): in doubt, sent.
         for maybe in [
             "aws:PrincipleOrgID",

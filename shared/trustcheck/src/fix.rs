@@ -1080,6 +1080,50 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A key no request carries where the one meant is clear (`aws:PrincipleOrgID`,
+        // `sts:ExtrenalId`, `PrincipalOrgID`), in the statement or in the Deny that stops it:
+        // written as AWS names it.
+        fn key_meant<'d>(d: &'d Dead) -> Option<(&'d str, &'static str)> {
+            match d {
+                Dead::KeyNeverSent { condition, unsent, .. } => {
+                    unsent.meant().map(|meant| (condition.key.as_ref(), meant))
+                }
+                _ => None,
+            }
+        }
+        if !dead.is_empty() && dead.iter().all(|d| key_meant(d).is_some()) {
+            let renames: Vec<(&str, String)> = (dead.iter().filter_map(key_meant))
+                .map(|(written, meant)| (written, meant.to_owned()))
+                .collect();
+            if keys_renamed(&mut statements[i], &renames) {
+                continue;
+            }
+        }
+        // A provider's name as the key (`token.actions.githubusercontent.com`): its subject.
+        if let [Dead::KeyNeverSent {
+            principal,
+            condition,
+            unsent: crate::contexts::UnsentKey::NoClaim,
+        }] = dead.as_slice()
+        {
+            if oidc_host(principal).eq_ignore_ascii_case(&condition.key) {
+                let subject_key = text!(condition.key, ":sub");
+                if keys_renamed(&mut statements[i], &[(&condition.key, subject_key)]) {
+                    continue;
+                }
+            }
+        }
+        if let [Dead::DeniedForEveryone {
+            deny,
+            unsent: Some(key),
+            ..
+        }] = dead.as_slice()
+        {
+            let meant = crate::contexts::never_sent(key).and_then(crate::contexts::UnsentKey::meant);
+            if meant.is_some_and(|meant| keys_renamed(&mut statements[*deny], &[(key, meant.to_owned())])) {
+                continue;
+            }
+        }
         // A provider's keys written with its URL's scheme or its ARN before the host: the keys
         // as STS writes them, and the statement applies as meant (scoped, where it is not, by
         // the findings of the next round).
@@ -2907,6 +2951,31 @@ fn scope_by_tags(
 /// Writes `condition`, on Pod Identity's `tag` with values no pod has, as [`crate::pods::mended`]
 /// says it was meant, in an Allow or a Deny (a pattern under `StringNotLike` for a negated one).
 /// Whether the statement had it to mend.
+/// Renames each condition key of `s` written as the first of a pair to the second, and says
+/// whether any was; none where a block has a key it would be renamed to already (what was meant
+/// is not the suggestion's to guess).
+fn keys_renamed(s: &mut Option<SuggestedStatement>, renames: &[(&str, String)]) -> bool {
+    let Some(s) = s.as_mut() else {
+        return false;
+    };
+    let clash = |block: &ConditionBlock| {
+        (renames.iter()).any(|(_, meant)| block.1.iter().any(|(key, _)| key.eq_ignore_ascii_case(meant)))
+    };
+    if s.conditions.iter().any(clash) {
+        return false;
+    }
+    let mut renamed = false;
+    for (_, block) in &mut s.conditions {
+        for (key, _) in block.iter_mut() {
+            if let Some((_, meant)) = renames.iter().find(|(written, _)| written == key) {
+                key.clone_from(meant);
+                renamed = true;
+            }
+        }
+    }
+    renamed
+}
+
 fn pod_tag_mended(slot: &mut Option<SuggestedStatement>, condition: &Condition, tag: crate::pods::PodTag) -> bool {
     let pattern = match condition.operator {
         Operator::Known { base, .. } if base.is_negated() => "StringNotLike",
@@ -6092,24 +6161,44 @@ mod tests {
             arn: Some("arn:aws:iam::111122223333:role/app".into()),
             ..Role::default()
         };
-        for key in ["aws:ExternalId", "sts:ExternalId "] {
-            let document = format!(
+        let document = |key: &str| {
+            format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::464622532012:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"{key}":"a1b2c3"}}}}}}]}}"#
-            );
-            let (evaluation, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
-            let finding = &evaluation.verdict.findings[0];
-            assert_eq!(finding.id, FindingId::CrossAccountUnconditioned, "{key}");
-            assert!(
-                finding.message.ends_with("the key is sts:ExternalId)"),
-                "{}",
-                finding.message
-            );
-            assert_eq!(
-                fixed["Statement"][0]["Condition"],
-                serde_json::json!({"StringEquals": {"sts:ExternalId": "a1b2c3"}}),
-                "{key}"
-            );
-        }
+            )
+        };
+        // `aws:ExternalId` is in no request for sure: the vendor can't get in, which is said, and
+        // no more (nobody is let in without an id either).
+        let params = RuleParams {
+            non_compliant_at: Severity::Low,
+            ..RuleParams::default()
+        };
+        let (evaluation, fixed) = evaluated_with_suggestion(&document("aws:ExternalId"), &role, &params);
+        let ids: Vec<FindingId> = evaluation.verdict.findings.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [FindingId::StatementNeverApplies]);
+        let finding = &evaluation.verdict.findings[0];
+        assert!(
+            finding.message.contains("(sts:ExternalId was meant?)"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "a1b2c3"}})
+        );
+        // A key padded with spaces is only likely none: judged as unconditioned (fail closed).
+        let (evaluation, fixed) =
+            evaluated_with_suggestion(&document("sts:ExternalId "), &role, &RuleParams::default());
+        let finding = &evaluation.verdict.findings[0];
+        assert_eq!(finding.id, FindingId::CrossAccountUnconditioned);
+        assert!(
+            finding.message.ends_with("the key is sts:ExternalId)"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "a1b2c3"}})
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::{
         allows_session_action_to, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
         oidc_url, same_principal, Findings, KeyPrefix, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, sends_no_source_keys, KeyValue, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE},
+    contexts::{
+        is_source_key, sends_no_source_keys, KeyValue, SessionAction, UnsentKey, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
+    },
     evaluate::{missing_key, time_from_now, Tri},
     findings::{FindingId, Severity},
     pattern::{
@@ -1090,6 +1092,13 @@ pub(crate) enum Dead<'p> {
         sender: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` needs a key no request to STS carries, whoever calls (`aws:PrincipleOrgID`,
+    /// `s3:prefix`): [`crate::contexts::never_sent`].
+    KeyNeverSent {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+        unsent: UnsentKey,
+    },
     /// `condition` compares a `*` literally (`StringEquals … sub repo:acme/*`) where no value the
     /// provider (`sender`) sends has one: meant as `StringLike`, it matches no token.
     LiteralWildcard {
@@ -1291,6 +1300,7 @@ impl Dead<'_> {
             | Dead::ChinaServiceName { principal }
             | Dead::ProviderOfAnotherAccount { principal, .. } => Some(principal),
             Dead::NeverSent { principal, .. }
+            | Dead::KeyNeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
             | Dead::DeniedFor { principal, .. }
             | Dead::Unsendable { principal, .. }
@@ -1433,11 +1443,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         let conditions = &policy.statements[deny].conditions;
         // A source key none of its callers sends, or a signer's key of a federated sign-in's,
         // which signs with no AWS credentials (`BoolIfExists aws:MultiFactorAuthPresent false`).
-        let unsent = (conditions.iter().find(|c| is_source_key(&c.key))).or_else(|| {
-            (federated_only(s))
-                .then(|| conditions.iter().find(|c| crate::contexts::is_signer_key(&c.key)))
-                .flatten()
-        });
+        let unsent = (conditions.iter())
+            .find(|c| is_source_key(&c.key) || crate::contexts::never_sent(&c.key).is_some_and(UnsentKey::is_certain))
+            .or_else(|| {
+                (federated_only(s))
+                    .then(|| conditions.iter().find(|c| crate::contexts::is_signer_key(&c.key)))
+                    .flatten()
+            });
         return vec![Dead::DeniedForEveryone {
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
@@ -1716,6 +1728,31 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     principal,
                     sender: principal,
                     condition,
+                });
+            }
+        }
+    }
+    // A key no request to STS carries, whoever calls (`aws:PrincipleOrgID`, `s3:prefix`): a
+    // condition that needs it lets nobody in, a stranger through `*` no more than one named.
+    // Services and Lambda are judged by their own checks, which keep unknown what a service sends.
+    if let Some((condition, unsent)) = needs_key_never_sent(s).filter(|_| !s.principals.negated) {
+        let callers = (s.principals.aws.iter())
+            .chain(&s.principals.federated)
+            .chain(&s.principals.canonical_user);
+        // A slip or a service's key is only likely no key: a wildcard's strangers are taken to
+        // send it (fail closed). A slip is said where the key meant is clear and one the
+        // principal sends (not `aws:SourceAcount` of an account's).
+        let named = |p: &&Cow<str>| match unsent {
+            _ if unsent.is_certain() => true,
+            UnsentKey::Slip(meant) if meant.is_none_or(is_source_key) => false,
+            _ => !has_wildcard(p) && !is_opaque(p),
+        };
+        for principal in callers.filter(named) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::KeyNeverSent {
+                    principal,
+                    condition,
+                    unsent,
                 });
             }
         }
@@ -2472,10 +2509,26 @@ pub(crate) fn literal_variable<'p>(s: &'p Statement<'p>, version: Version) -> Op
 }
 
 /// Whether a condition of `s` lets no request in because its values are null or text no
-/// request has: a pseudo parameter left as written ([`unsubstituted_parameter`]), or a variable
-/// read as text before 2012-10-17 ([`literal_variable`]). STATEMENT_NEVER_APPLIES says so.
+/// request has: a pseudo parameter left as written ([`unsubstituted_parameter`]), a variable
+/// read as text before 2012-10-17 ([`literal_variable`]), or a key no request to STS carries
+/// ([`needs_key_never_sent`]). STATEMENT_NEVER_APPLIES says so.
 pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
-    unsubstituted_parameter(s, version).is_some() || literal_variable(s, version).is_some()
+    unsubstituted_parameter(s, version).is_some()
+        || literal_variable(s, version).is_some()
+        || needs_key_never_sent(s).is_some_and(|(_, unsent)| unsent.is_certain())
+}
+
+/// A condition of `s` that holds for no request without its key, on a key no request to STS
+/// carries ([`crate::contexts::never_sent`]).
+fn needs_key_never_sent<'p>(s: &'p Statement<'p>) -> Option<(&'p Condition<'p>, UnsentKey)> {
+    s.conditions.iter().find_map(|c| {
+        let needs_it = matches!(c.operator, Operator::Known { base, set, if_exists }
+            if missing_key(base, set, if_exists, &c.values) == Tri::False);
+        needs_it
+            .then(|| crate::contexts::never_sent(&c.key))
+            .flatten()
+            .map(|unsent| (c, unsent))
+    })
 }
 
 /// Whether Deny `deny` of `policy` applies to everyone only for a variable IAM reads as text
@@ -4120,6 +4173,27 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::KeyNeverSent { condition, unsent, .. } => {
+            let why = match unsent {
+                UnsentKey::NoService(_) => "a key without a service, as IAM's are (service:name)",
+                UnsentKey::NoClaim => "a provider's name with no claim after it (such as :sub or :aud)",
+                UnsentKey::OtherService => "a key of a service STS reads none of",
+                UnsentKey::WrongService(_) => "a key of another service than the one that has it",
+                UnsentKey::Slip(_) => "no key AWS documents",
+            };
+            match unsent.meant() {
+                Some(meant) => text!(
+                    "it asks for ",
+                    describe_condition(condition),
+                    ", ",
+                    why,
+                    " (",
+                    meant,
+                    " was meant?), which no request carries"
+                ),
+                None => text!("it asks for ", describe_condition(condition), ", ", why, ", which no request carries"),
+            }
+        }
         Dead::PrivateSourceIp { condition } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -4393,6 +4467,16 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
     // under StringEquals.
     let slip_fixed = match first {
+        Dead::KeyNeverSent { condition, unsent, .. } => unsent.meant().map(|meant| {
+            text!(
+                "write the key as AWS names it: ",
+                meant,
+                " for ",
+                condition.key,
+                " in statement ",
+                index
+            )
+        }),
         // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
         // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
         // template leaves open (which may be one), the grant would let anyone in, and a
