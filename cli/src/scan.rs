@@ -155,6 +155,50 @@ impl Baseline {
 }
 
 impl Baseline {
+    /// A note when the baseline accepts findings that no role it covers has any more (a role
+    /// fixed, or gone): kept, such an entry would accept the finding if it came back, unseen.
+    /// Only of the files this scan read, or of an account when it read one: a scan of some of the
+    /// baseline's files says nothing of the others.
+    fn stale_note(&self, roles: &[RoleReport]) -> Option<String> {
+        use std::collections::HashSet;
+        let files: HashSet<String> = (roles.iter())
+            .filter_map(|r| r.origin.source.as_deref().map(same_file))
+            .collect();
+        let of_account = roles.iter().any(|r| r.origin.kind == NameKind::RoleName);
+        let key = |r: &RoleReport| match (r.origin.kind, &r.origin.arn) {
+            (NameKind::RoleName, Some(arn)) => (None, account_role_key(arn, &r.origin.name)),
+            _ => (r.origin.source.as_deref().map(same_file), r.origin.name.clone()),
+        };
+        // Found again, accepted or not (a CRITICAL one never is): the entry still stands for it.
+        let found: HashSet<(Option<String>, String, FindingId)> = (roles.iter())
+            .flat_map(|r| {
+                let (source, name) = key(r);
+                let ids = (r.findings.iter().map(|f| f.id)).chain(r.skipped.iter().map(|s| s.finding.id));
+                ids.map(move |id| (source.clone(), name.clone(), id))
+            })
+            .collect();
+        let mut stale: Vec<(&str, FindingId)> = (self.accepted.iter())
+            .filter(|(source, ..)| source.as_ref().map_or(of_account, |file| files.contains(file)))
+            .filter(|(source, name, id, _)| !found.contains(&(source.clone(), name.clone(), *id)))
+            .map(|(_, name, id, _)| (name.as_str(), *id))
+            .collect();
+        if stale.is_empty() {
+            return None;
+        }
+        stale.sort_unstable();
+        stale.dedup();
+        let shown: Vec<String> = (stale.iter().take(3))
+            .map(|(name, id)| format!("{name} {}", id.as_str()))
+            .collect();
+        Some(format!(
+            "the baseline {} accepts {} finding(s) no role of this scan has any more ({}{}): write it again from this report, so that one fixed can't come back accepted",
+            self.path,
+            stale.len(),
+            shown.join(", "),
+            if stale.len() > 3 { ", …" } else { "" }
+        ))
+    }
+
     /// A note when the baseline names none of this scan's files but one of the same name: it was
     /// made with the paths spelt otherwise (from another directory), and accepts nothing.
     fn unmatched_note(&self, roles: &[RoleReport]) -> Option<String> {
@@ -310,6 +354,7 @@ impl Report {
         baseline: Option<&Baseline>,
     ) -> Report {
         notes.extend(baseline.and_then(|b| b.unmatched_note(&roles)));
+        notes.extend(baseline.and_then(|b| b.stale_note(&roles)));
         Report {
             scope: Scope::Scan,
             roles,
@@ -434,6 +479,10 @@ pub(crate) fn judge(
         mut verdict,
         suggested_policy,
     } = evaluation;
+    // Placed first: the parser's message it writes may quote a NoEcho value, redacted below.
+    if input.origin.kind == NameKind::LogicalId {
+        verdict = verdict.edited(|finding| placed_in_template(finding, &input.document));
+    }
     if input.unknown_policy.is_some() || input.role.account_is_stand_in || input.sensitive.is_some() {
         verdict = verdict.edited(|finding| {
             match &input.unknown_policy {
@@ -453,9 +502,6 @@ pub(crate) fn judge(
                 finding.fix = redacted(&finding.fix, hidden);
             }
         });
-    }
-    if input.origin.kind == NameKind::LogicalId {
-        verdict = verdict.edited(|finding| placed_in_template(finding, &input.document));
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);

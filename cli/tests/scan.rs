@@ -3581,6 +3581,22 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     let (code, report) = json_report(&accepted);
     assert_eq!(code, Some(1));
     assert_eq!(ids(&role(&report, "New")["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert!(
+        !report["notes"].to_string().contains("no role of this scan has"),
+        "{report:#}"
+    );
+    // Fixed, the accepted finding is gone: the baseline says it accepts what no role has, to be
+    // written again before the finding can come back accepted.
+    let fixed = role_with("Old", "{Service: ec2.amazonaws.com}");
+    std::fs::write(&template, format!("Resources:\n{fixed}")).unwrap();
+    let (code, report) = json_report(&accepted);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("accepts 1 finding(s) no role of this scan has any more (Old CROSS_ACCOUNT_UNCONDITIONED)"),
+        "{report:#}"
+    );
     // A finding of an accepted id about another statement and account of an accepted role is
     // new: it counts, and the accepted one stays accepted.
     let second =
@@ -6778,12 +6794,23 @@ fn one_broken_entry_of_an_account_file_fails_alone() {
     let mut numbered = roles[2].clone();
     numbered["Path"] = serde_json::json!(5);
     roles.push(numbered);
+    // A role written as a list (a dump reshaped by a script) and one whose tags are pairs: serde
+    // would read either field by field in order (the pair as an exemption tag).
+    roles.push(serde_json::json!([
+        "/",
+        "ops",
+        "arn:aws:iam::111122223333:role/ops",
+        "%7B%7D"
+    ]));
+    let mut paired = roles[0].clone();
+    paired["Tags"] = serde_json::json!([["trustcheck:exempt", "reviewed"]]);
+    roles.push(paired);
     let path = common::scratch().join(format!("trustcheck-broken-entry-{}.json", std::process::id()));
     std::fs::write(&path, details.to_string()).unwrap();
     let (code, report) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(report["summary"]["roles"], listed + 2, "{}", report["summary"]);
+    assert_eq!(report["summary"]["roles"], listed + 4, "{}", report["summary"]);
     let broken: Vec<&Value> = (report["roles"].as_array().unwrap().iter())
         .filter(|r| {
             r["findings"][0]["message"]
@@ -6791,8 +6818,10 @@ fn one_broken_entry_of_an_account_file_fails_alone() {
                 .is_some_and(|m| m.starts_with("RoleDetailList["))
         })
         .collect();
-    assert_eq!(broken.len(), 2, "{report:#}");
+    assert_eq!(broken.len(), 4, "{report:#}");
     let message = |r: &Value| r["findings"][0]["message"].as_str().unwrap_or_default().to_owned();
+    let by_position = (broken.iter()).filter(|r| message(r).contains("invalid type: sequence, expected an object"));
+    assert_eq!(by_position.count(), 2, "{report:#}");
     let nameless = broken
         .iter()
         .find(|r| message(r).starts_with("RoleDetailList[1] "))
@@ -7403,6 +7432,37 @@ fn a_no_echo_parameter_s_value_is_never_printed() {
             printed.contains("the template's NoEcho parameters give values of this trust policy"),
             "{report:#}"
         );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_no_echo_value_the_parser_quotes_is_not_printed() {
+    // A trust policy IAM can't read is reported with what the parser stopped at, which may be a
+    // NoEcho value (a principal written as a plain string): hidden there too, in every format.
+    let dir = fresh_dir("trustcheck-no-echo-unreadable");
+    let path = dir.join("partner.yaml");
+    std::fs::write(
+        &path,
+        "Parameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    Default: Sup3rS3cretPrincipal\nResources:\n  PartnerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: !Ref Partner\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", path]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let partner = role(&report, "PartnerRole");
+    assert_eq!(partner["findings"][0]["id"], "POLICY_UNPARSEABLE", "{report:#}");
+    assert!(report.to_string().contains("(sensitive)"), "{report:#}");
+    for format in ["text", "json", "sarif"] {
+        let printed = stdout(&trustcheck(&[
+            "template",
+            "--format",
+            format,
+            "--account-id",
+            "111122223333",
+            path,
+        ]));
+        assert!(!printed.contains("Sup3rS3cretPrincipal"), "{format}: {printed}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

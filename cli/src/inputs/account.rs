@@ -17,6 +17,7 @@ use crate::error::InputError;
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct AuthorizationDetails {
+    #[serde(default, deserialize_with = "super::objects")]
     role_detail_list: Option<Vec<RoleDetail>>,
     /// `null` (as some tools write a field they lack) is not truncated.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -59,10 +60,10 @@ struct RoleDetail {
     assume_role_policy_document: Option<Box<RawValue>>,
     /// `None` when the entry says nothing of them (no field, or `null`): then which tags the role
     /// lacks is not known (a trimmed dump may have left them out).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::objects")]
     tags: Option<Vec<Tag>>,
     /// Where the role was last used: a region no functions listing covers may hold its functions.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::object_or_null")]
     role_last_used: LastUsed,
 }
 
@@ -93,6 +94,7 @@ struct Tag {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct FunctionList {
+    #[serde(default, deserialize_with = "super::objects")]
     functions: Option<Vec<Function>>,
     next_marker: Option<String>,
     next_token: Option<String>,
@@ -173,8 +175,8 @@ fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails,
     let mut broken = Vec::new();
     let present = lenient.role_detail_list.is_some();
     for (index, raw) in lenient.role_detail_list.into_iter().flatten().enumerate() {
-        match serde_json::from_str::<RoleDetail>(raw.get()) {
-            Ok(detail) => details.push(detail),
+        match serde_json::from_str::<super::Object<RoleDetail>>(raw.get()) {
+            Ok(super::Object(detail)) => details.push(detail),
             Err(error) => {
                 let named = serde_json::from_str::<EntryName>(raw.get()).unwrap_or_default();
                 let text = |value: Option<serde_json::Value>| value.and_then(|v| v.as_str().map(str::to_owned));
@@ -189,7 +191,7 @@ fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails,
                 };
                 let role = Role { arn, ..Role::default() };
                 let mut input = RoleInput::new(origin, String::new(), role);
-                let message = error.to_string();
+                let message = trustcheck::quoting_briefly(&error.to_string());
                 let position = format!(" at line {} column {}", error.line(), error.column());
                 input.unknown_policy = Some(UnknownPolicy {
                     why: format!(

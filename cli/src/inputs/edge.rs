@@ -29,6 +29,7 @@ struct Listing {
 #[serde(rename_all = "PascalCase")]
 struct DistributionList {
     /// Absent (or `null`) in an account without distributions.
+    #[serde(default, deserialize_with = "super::objects")]
     items: Option<Vec<Distribution>>,
     #[serde(default)]
     is_truncated: bool,

@@ -67,6 +67,7 @@ pub(crate) fn declared(function: String, source: String, kind: SourceKind, enabl
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct MappingList {
+    #[serde(default, deserialize_with = "super::objects")]
     event_source_mappings: Option<Vec<Mapping>>,
     next_marker: Option<String>,
     next_token: Option<String>,

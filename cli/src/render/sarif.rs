@@ -161,7 +161,13 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             ));
         }
     }
-    let mut results = one_per_alert(results);
+    let (mut results, left_out) = most_severe(one_per_alert(results), RESULTS_PER_UPLOAD);
+    if left_out > 0 {
+        notes.push(format!(
+            "{} results, more than the {RESULTS_PER_UPLOAD} GitHub code scanning takes in one upload (it rejects a run of more, and shows the 5,000 most severe): the {RESULTS_PER_UPLOAD} most severe are written, {left_out} left out (suppressed ones and those below the threshold first); --format json lists every one",
+            RESULTS_PER_UPLOAD + left_out
+        ));
+    }
     // SARIF 2.1.0 (3.27.23): every result of a run has `suppressions`, or none has.
     if results.iter().any(|r| r.get("suppressions").is_some()) {
         for result in results.iter_mut().filter(|r| r.get("suppressions").is_none()) {
@@ -171,6 +177,36 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let log = log(book.rules, results, &notes);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The most results of one run GitHub code scanning takes: it rejects an upload of more.
+const RESULTS_PER_UPLOAD: usize = 25_000;
+
+/// At most `limit` of `results`, the most severe (not suppressed before suppressed, then by level:
+/// error, warning, note), in their order; and how many were left out.
+fn most_severe(results: Vec<Value>, limit: usize) -> (Vec<Value>, usize) {
+    if results.len() <= limit {
+        return (results, 0);
+    }
+    let rank = |r: &Value| {
+        let level = match r["level"].as_str() {
+            Some("error") => 0,
+            Some("warning") => 1,
+            _ => 2,
+        };
+        (r.get("suppressions").is_some(), level)
+    };
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| rank(&results[i]));
+    let mut kept = vec![false; results.len()];
+    for &i in order.iter().take(limit) {
+        kept[i] = true;
+    }
+    let left_out = results.len() - limit;
+    let results = (results.into_iter().zip(kept))
+        .filter_map(|(r, keep)| keep.then_some(r))
+        .collect();
+    (results, left_out)
 }
 
 /// One result per fingerprint, as code scanning keeps one alert per fingerprint: a role listed
@@ -451,7 +487,30 @@ fn security_severity(severity: Severity) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{home_at, uri};
+    use super::{home_at, most_severe, uri};
+    use serde_json::json;
+
+    #[test]
+    fn past_the_upload_limit_the_most_severe_results_are_kept_in_order() {
+        let result = |n: u32, level: &str, suppressed: bool| {
+            let mut r = json!({"ruleId": n.to_string(), "level": level});
+            if suppressed {
+                r["suppressions"] = json!([{"kind": "external"}]);
+            }
+            r
+        };
+        let results = vec![
+            result(0, "note", false),
+            result(1, "error", true),
+            result(2, "warning", false),
+            result(3, "error", false),
+            result(4, "note", false),
+        ];
+        let (kept, left_out) = most_severe(results.clone(), 2);
+        let ids: Vec<&str> = kept.iter().filter_map(|r| r["ruleId"].as_str()).collect();
+        assert_eq!((ids, left_out), (vec!["2", "3"], 3));
+        assert_eq!(most_severe(results, 5).1, 0);
+    }
 
     #[test]
     fn a_placeholder_home_links_nowhere() {

@@ -13,7 +13,7 @@ pub enum PolicyError {
     NotUtf8AfterDecoding,
     #[error("the policy is {characters} characters long; IAM takes a trust policy of at most {MAX_POLICY_CHARACTERS} (its API's limit), so none longer is deployed or stored")]
     TooLong { characters: usize },
-    #[error("the policy is not valid JSON or not a policy: {0}")]
+    #[error("the policy is not valid JSON or not a policy: {}", quoting_briefly(&.0.to_string()))]
     Json(#[from] serde_json::Error),
     #[error("`Version` is {0:?}; IAM accepts \"2012-10-17\" or \"2008-10-17\"")]
     Version(String),
@@ -34,7 +34,7 @@ impl PolicyError {
         let PolicyError::Json(error) = self else {
             return None;
         };
-        let said = error.to_string();
+        let said = quoting_briefly(&error.to_string());
         let at = format!(" at line {} column {}", error.line(), error.column());
         let what = said.strip_suffix(&at).unwrap_or(&said).to_owned();
         Some((error.line(), error.column(), what))
@@ -46,6 +46,73 @@ impl PolicyError {
             PolicyError::Effect { statement, .. } | PolicyError::Both { statement, .. } => Some(*statement),
             _ => None,
         }
+    }
+}
+
+/// The most characters of a string value the parser's message quotes (`invalid type: string
+/// "…"`): enough to show a slip, too few for a policy written as a string (its whole text would
+/// reach a log, an annotation, a page) or most secrets.
+const QUOTED_MAX_CHARACTERS: usize = 40;
+
+/// The parser's message `said` with each string value it quotes past [`QUOTED_MAX_CHARACTERS`]
+/// told by its length (`string of 8910 characters`). The parser writes a value escaped, between
+/// double quotes, after `string `.
+pub fn quoting_briefly(said: &str) -> String {
+    const LEAD: &str = "string \"";
+    let mut out = String::with_capacity(said.len().min(256));
+    let mut rest = said;
+    while let Some(at) = rest.find(LEAD) {
+        let (before, quoted) = rest.split_at(at + LEAD.len());
+        out.push_str(before);
+        // The closing quote: the first one no backslash escapes.
+        let mut escaped = false;
+        let end = quoted.char_indices().find_map(|(i, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes.then_some(i)
+        });
+        let Some(end) = end else {
+            out.push_str(quoted);
+            return out;
+        };
+        let value = &quoted[..end];
+        let characters = value.chars().count();
+        if characters > QUOTED_MAX_CHARACTERS {
+            out.truncate(out.len() - 1);
+            out.push_str(&format!("of {characters} characters"));
+        } else {
+            out.push_str(value);
+            out.push('"');
+        }
+        rest = &quoted[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_string_the_parser_quotes_is_told_by_its_length() {
+        let policy = r#""{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":\"TOPSECRET\"}}}]}""#;
+        let error = crate::normalise::parse(policy).unwrap_err();
+        let said = error.to_string();
+        assert!(!said.contains("TOPSECRET") && !said.contains("Version"), "{said}");
+        assert!(said.contains("invalid type: string of "), "{said}");
+        let (_, _, what) = error.json_position().unwrap();
+        assert!(
+            !what.contains("TOPSECRET") && what.starts_with("invalid type: string of "),
+            "{what}"
+        );
+        // A short value stays, to show the slip; a quote inside one is no end.
+        assert_eq!(
+            quoting_briefly(r#"invalid value: string "Alow", expected x"#),
+            r#"invalid value: string "Alow", expected x"#
+        );
+        let long = format!(r#"string "{}\"{}" at line 1"#, "a".repeat(30), "b".repeat(30));
+        assert_eq!(quoting_briefly(&long), "string of 62 characters at line 1");
     }
 }
 

@@ -1691,9 +1691,13 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, principa
     let pattern = &*crate::validity::parameters_as_wildcard(pattern);
     match foreign {
         Foreign::Account => admits_other_account(pattern, variables, false),
-        Foreign::Id | Foreign::Network | Foreign::VpcAddress => has_wildcard(pattern),
+        Foreign::Id => has_wildcard(pattern) && !pins_an_organization(pattern),
+        Foreign::Network | Foreign::VpcAddress => has_wildcard(pattern),
         Foreign::UserId => has_wildcard(pattern.split(':').next().unwrap_or(pattern)),
-        Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
+        Foreign::OrgPath => {
+            let organization = pattern.split('/').next().unwrap_or(pattern);
+            has_wildcard(organization) && !pins_an_organization(organization)
+        }
         Foreign::Arn => match arn_fields::<5>(pattern) {
             Some([arn, partition, service, region, rest]) => {
                 let (account, resource) = rest.split_once(':').unwrap_or((rest, ""));
@@ -1722,6 +1726,19 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, principa
             None => has_wildcard(pattern),
         },
     }
+}
+
+/// Whether an organization id pattern writes out a whole id before any wildcard (`o-a1b2c3d4e5*`):
+/// AWS gives an organization `o-` and 10 to 32 lowercase letters or digits at random, so such a
+/// pattern names organizations no stranger can come to have, as twelve written digits pin an
+/// account.
+fn pins_an_organization(pattern: &str) -> bool {
+    pattern.strip_prefix("o-").is_some_and(|id| {
+        id.bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            .count()
+            >= 10
+    })
 }
 
 /// Does an account pattern match an account other than one? An account id is twelve digits, so

@@ -40,7 +40,7 @@ mod time;
 mod validity;
 mod verdict;
 
-pub use error::{ParamsError, PolicyError};
+pub use error::{quoting_briefly, ParamsError, PolicyError};
 pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};

@@ -149,7 +149,8 @@ impl Role {
         }
     }
 
-    /// A role AWS made for a service, whose trust AWS manages: its ARN or stored path says so.
+    /// A role AWS made for a service, whose trust AWS manages: its ARN or stored path says so,
+    /// and, given both, both do (a path edited into a dump must not hide a role's findings).
     /// A path a template or plan gives a role it would create (`proposed`, `path` given) doesn't:
     /// IAM refuses that path in a CreateRole, so such a role is judged whatever its path says.
     pub fn is_service_linked(&self) -> bool {
@@ -158,7 +159,15 @@ impl Role {
 
     /// [`Role::is_service_linked`] with the role's path already read.
     pub(crate) fn is_service_linked_at(&self, path: Option<&str>) -> bool {
-        !(self.proposed && self.path.is_some()) && path.is_some_and(|p| p.starts_with("/aws-service-role/"))
+        const SERVICE_ROLES: &str = "/aws-service-role/";
+        let arn_agrees = || {
+            (self.arn.as_deref().and_then(arn_fields::<6>)).is_none_or(|[.., resource]| {
+                resource
+                    .strip_prefix("role")
+                    .is_some_and(|p| p.starts_with(SERVICE_ROLES))
+            })
+        };
+        !(self.proposed && self.path.is_some()) && path.is_some_and(|p| p.starts_with(SERVICE_ROLES)) && arn_agrees()
     }
 
     /// The role's name, from its ARN.
@@ -269,6 +278,17 @@ mod tests {
             ..role
         };
         assert!(!proposed.is_service_linked(), "IAM makes no such role from a template");
+        // A stored path its ARN doesn't have (a dump edited by hand) makes no role AWS's.
+        let edited = Role {
+            path: Some("/aws-service-role/x.amazonaws.com/".into()),
+            ..plain.clone()
+        };
+        assert!(!edited.is_service_linked());
+        let path_alone = Role {
+            path: Some("/aws-service-role/x.amazonaws.com/".into()),
+            ..Role::default()
+        };
+        assert!(path_alone.is_service_linked());
     }
 
     #[test]
