@@ -41,6 +41,9 @@ pub(crate) struct Baseline {
     /// as two accounts' roles can share a name, any other by its name in its file (a plan's role
     /// keeps its address once its ARN is known); finding's id; what it is about).
     accepted: std::collections::HashSet<(Option<String>, String, FindingId, String)>,
+    /// Those of them it listed as no baseline accepts (CRITICAL, an unreadable policy, an engine
+    /// failure): no stale entry when gone, as they never accepted anything.
+    never_accepted: std::collections::HashSet<(Option<String>, String, FindingId, String)>,
 }
 
 /// What a baseline tells one finding of a role from another of the same id by: its message,
@@ -96,6 +99,7 @@ impl Baseline {
             .as_array()
             .ok_or_else(|| crate::error::InputError::NotABaseline { path: shown.clone() })?;
         let mut accepted = std::collections::HashSet::new();
+        let mut never_accepted = std::collections::HashSet::new();
         for role in roles {
             let by_arn = (role["name"].as_str())
                 .zip(role["arn"].as_str())
@@ -130,10 +134,20 @@ impl Baseline {
                     continue;
                 };
                 let message = finding["message"].as_str().unwrap_or_default();
-                accepted.insert((source.clone(), name.to_owned(), id, about(id, message).to_owned()));
+                let entry = (source.clone(), name.to_owned(), id, about(id, message).to_owned());
+                let never = finding["severity"].as_str() == Some(Severity::Critical.as_str())
+                    || matches!(id, FindingId::PolicyUnparseable | FindingId::EvaluationFailed);
+                if never {
+                    never_accepted.insert(entry.clone());
+                }
+                accepted.insert(entry);
             }
         }
-        Ok(Baseline { path: shown, accepted })
+        Ok(Baseline {
+            path: shown,
+            accepted,
+            never_accepted,
+        })
     }
 
     /// `source`: the role's file as [`same_file`] spells it. A role judged as the worst of
@@ -179,6 +193,7 @@ impl Baseline {
             .collect();
         let mut stale: Vec<(&str, FindingId)> = (self.accepted.iter())
             .filter(|(source, ..)| source.as_ref().map_or(of_account, |file| files.contains(file)))
+            .filter(|entry| !self.never_accepted.contains(*entry))
             .filter(|(source, name, id, _)| !found.contains(&(source.clone(), name.clone(), *id)))
             .map(|(_, name, id, _)| (name.as_str(), *id))
             .collect();
@@ -677,7 +692,12 @@ fn with_open_values_said(mut policy: SuggestedPolicy) -> SuggestedPolicy {
 /// another goes whole. Not a value of fewer than four characters, nor `true` or `false`, which
 /// would take words and statement numbers with them.
 pub(crate) fn redacted(text: &str, values: &[String]) -> String {
-    let mut values: Vec<&str> = (values.iter())
+    // A parser's message quotes a value escaped (`"Sup3r\"S3cret"`): that form goes too.
+    let escaped: Vec<String> = (values.iter())
+        .map(|v| format!("{v:?}"))
+        .filter_map(|quoted| Some(quoted.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
+        .collect();
+    let mut values: Vec<&str> = (values.iter().chain(&escaped))
         .map(String::as_str)
         .filter(|v| v.chars().count() >= 4 && !matches!(*v, "true" | "false"))
         .collect();

@@ -3597,6 +3597,25 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
             .contains("accepts 1 finding(s) no role of this scan has any more (Old CROSS_ACCOUNT_UNCONDITIONED)"),
         "{report:#}"
     );
+    // A CRITICAL finding a baseline lists it never accepted: gone, it is no stale entry.
+    std::fs::write(&template, format!("Resources:\n{}", role_with("Pub", "{AWS: '*'}"))).unwrap();
+    let public = dir.join("public-baseline.json");
+    let listed = trustcheck(&["template", path, "--format", "json"]).stdout;
+    assert_eq!(
+        ids(&role(&serde_json::from_slice(&listed).unwrap(), "Pub")["findings"]),
+        ["TRUST_PUBLIC"]
+    );
+    std::fs::write(&public, listed).unwrap();
+    std::fs::write(
+        &template,
+        format!("Resources:\n{}", role_with("Pub", "{Service: ec2.amazonaws.com}")),
+    )
+    .unwrap();
+    let (_, report) = json_report(&["template", path, "--baseline", public.to_str().unwrap()]);
+    assert!(
+        !report["notes"].to_string().contains("no role of this scan has"),
+        "{report:#}"
+    );
     // A finding of an accepted id about another statement and account of an accepted role is
     // new: it counts, and the accepted one stays accepted.
     let second =
@@ -7442,27 +7461,30 @@ fn a_no_echo_value_the_parser_quotes_is_not_printed() {
     // NoEcho value (a principal written as a plain string): hidden there too, in every format.
     let dir = fresh_dir("trustcheck-no-echo-unreadable");
     let path = dir.join("partner.yaml");
-    std::fs::write(
-        &path,
-        "Parameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    Default: Sup3rS3cretPrincipal\nResources:\n  PartnerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: !Ref Partner\n            Action: sts:AssumeRole\n",
-    )
-    .unwrap();
     let path = path.to_str().unwrap();
-    let (code, report) = json_report(&["template", "--account-id", "111122223333", path]);
-    assert_eq!(code, Some(1), "{report:#}");
-    let partner = role(&report, "PartnerRole");
-    assert_eq!(partner["findings"][0]["id"], "POLICY_UNPARSEABLE", "{report:#}");
-    assert!(report.to_string().contains("(sensitive)"), "{report:#}");
-    for format in ["text", "json", "sarif"] {
-        let printed = stdout(&trustcheck(&[
-            "template",
-            "--format",
-            format,
-            "--account-id",
-            "111122223333",
+    // The parser quotes a value escaped: one with a quote and a backslash is hidden so too.
+    for secret in ["Sup3rS3cretPrincipal", r#"Sup3r"S3cret\Princ"#] {
+        std::fs::write(
             path,
-        ]));
-        assert!(!printed.contains("Sup3rS3cretPrincipal"), "{format}: {printed}");
+            format!("Parameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    Default: '{secret}'\nResources:\n  PartnerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: !Ref Partner\n            Action: sts:AssumeRole\n"),
+        )
+        .unwrap();
+        let (code, report) = json_report(&["template", "--account-id", "111122223333", path]);
+        assert_eq!(code, Some(1), "{report:#}");
+        let partner = role(&report, "PartnerRole");
+        assert_eq!(partner["findings"][0]["id"], "POLICY_UNPARSEABLE", "{report:#}");
+        assert!(report.to_string().contains("(sensitive)"), "{report:#}");
+        for format in ["text", "json", "sarif"] {
+            let printed = stdout(&trustcheck(&[
+                "template",
+                "--format",
+                format,
+                "--account-id",
+                "111122223333",
+                path,
+            ]));
+            assert!(!printed.contains("S3cret"), "{format} {secret}: {printed}");
+        }
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

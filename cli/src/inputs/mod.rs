@@ -1278,6 +1278,49 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
     }
 }
 
+/// `T` read from a JSON object only: serde's derived structs take a list too, field by field in
+/// order, so `["/", "ops", "arn:…", "%7B…%7D"]` would read as a role (and `[["key", "value"]]` as
+/// tags, exempting it) where the dump is reshaped.
+pub(crate) struct Object<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(Fields(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// A list of objects ([`Object`]), or `null`.
+pub(crate) fn objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let list = <Option<Vec<Object<T>>> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(list.map(|items| items.into_iter().map(|Object(item)| item).collect()))
+}
+
+/// An object ([`Object`]), or `null` read as the default, as a missing one is.
+pub(crate) fn object_or_null<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<Object<T>> as serde::Deserialize>::deserialize(deserializer)?
+        .map_or_else(T::default, |Object(item)| item))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1384,47 +1427,4 @@ mod tests {
         assert_eq!(url_suffix("cn-northwest-1"), "amazonaws.com.cn");
         assert_eq!(url_suffix("us-east-1"), "amazonaws.com");
     }
-}
-
-/// `T` read from a JSON object only: serde's derived structs take a list too, field by field in
-/// order, so `["/", "ops", "arn:…", "%7B…%7D"]` would read as a role (and `[["key", "value"]]` as
-/// tags, exempting it) where the dump is reshaped.
-pub(crate) struct Object<T>(pub T);
-
-impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields<T>(std::marker::PhantomData<T>);
-        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
-            type Value = T;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        deserializer
-            .deserialize_map(Fields(std::marker::PhantomData))
-            .map(Object)
-    }
-}
-
-/// A list of objects ([`Object`]), or `null`.
-pub(crate) fn objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    let list = <Option<Vec<Object<T>>> as serde::Deserialize>::deserialize(deserializer)?;
-    Ok(list.map(|items| items.into_iter().map(|Object(item)| item).collect()))
-}
-
-/// An object ([`Object`]), or `null` read as the default, as a missing one is.
-pub(crate) fn object_or_null<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Default + serde::Deserialize<'de>,
-{
-    Ok(<Option<Object<T>> as serde::Deserialize>::deserialize(deserializer)?
-        .map_or_else(T::default, |Object(item)| item))
 }

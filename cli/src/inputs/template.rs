@@ -1336,8 +1336,13 @@ impl<'t> Template<'t> {
             // account or name alone is no secret, and the role's own account may be it.
             let mut hidden: Vec<String> = Vec::new();
             for document in documents {
-                let used = secret.iter().filter(|value| document.contains(value.as_str()));
-                hidden.extend(used.cloned());
+                // Written into the JSON text escaped, where it holds a quote or a backslash.
+                let in_text = |value: &&String| {
+                    document.contains(value.as_str())
+                        || serde_json::to_string(value.as_str())
+                            .is_ok_and(|quoted| document.contains(quoted.trim_matches('"')))
+                };
+                hidden.extend(secret.iter().filter(in_text).cloned());
             }
             if !hidden.is_empty() {
                 role.sensitive.get_or_insert_with(Vec::new).extend(hidden);

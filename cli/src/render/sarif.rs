@@ -183,7 +183,8 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
 const RESULTS_PER_UPLOAD: usize = 25_000;
 
 /// At most `limit` of `results`, the most severe (not suppressed before suppressed, then by level:
-/// error, warning, note), in their order; and how many were left out.
+/// error, warning, note, then by the finding's severity), in their order; and how many were left
+/// out.
 fn most_severe(results: Vec<Value>, limit: usize) -> (Vec<Value>, usize) {
     if results.len() <= limit {
         return (results, 0);
@@ -194,7 +195,13 @@ fn most_severe(results: Vec<Value>, limit: usize) -> (Vec<Value>, usize) {
             Some("warning") => 1,
             _ => 2,
         };
-        (r.get("suppressions").is_some(), level)
+        let severity = match r["properties"]["severity"].as_str() {
+            Some("CRITICAL") => 0,
+            Some("HIGH") => 1,
+            Some("MEDIUM") => 2,
+            _ => 3,
+        };
+        (r.get("suppressions").is_some(), level, severity)
     };
     let mut order: Vec<usize> = (0..results.len()).collect();
     order.sort_by_key(|&i| rank(&results[i]));
@@ -499,17 +506,22 @@ mod tests {
             }
             r
         };
-        let results = vec![
+        let mut results = vec![
             result(0, "note", false),
             result(1, "error", true),
             result(2, "warning", false),
             result(3, "error", false),
             result(4, "note", false),
+            result(5, "error", false),
         ];
+        results[3]["properties"] = json!({"severity": "MEDIUM"});
+        results[5]["properties"] = json!({"severity": "CRITICAL"});
         let (kept, left_out) = most_severe(results.clone(), 2);
         let ids: Vec<&str> = kept.iter().filter_map(|r| r["ruleId"].as_str()).collect();
-        assert_eq!((ids, left_out), (vec!["2", "3"], 3));
-        assert_eq!(most_severe(results, 5).1, 0);
+        assert_eq!((ids, left_out), (vec!["3", "5"], 4));
+        let (kept, _) = most_severe(results.clone(), 1);
+        assert_eq!(kept[0]["ruleId"], "5", "a CRITICAL before a MEDIUM of the same level");
+        assert_eq!(most_severe(results, 6).1, 0);
     }
 
     #[test]

@@ -856,7 +856,7 @@ pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 /// The condition keys IAM documents for a request to assume a role whose names are fixed: the
 /// global keys ("AWS global condition context keys") and STS's ("Actions, resources, and
 /// condition keys for AWS Security Token Service"). Tag keys are [`DOCUMENTED_TAG_PREFIXES`].
-const DOCUMENTED_KEYS: [&str; 62] = [
+const DOCUMENTED_KEYS: [&str; 63] = [
     "aws:AssumedRoot",
     "aws:CalledVia",
     "aws:CalledViaAWSMCP",
@@ -885,6 +885,7 @@ const DOCUMENTED_KEYS: [&str; 62] = [
     "aws:ResourceOrgID",
     "aws:ResourceOrgPaths",
     "aws:SecureTransport",
+    "aws:SignInSessionArn",
     "aws:SourceAccount",
     "aws:SourceArn",
     "aws:SourceIdentity",
@@ -935,8 +936,9 @@ const DOCUMENTED_TAG_PREFIXES: [&str; 5] = [
 /// `lambda:SourceFunctionArn`), and those of services that hand out role sessions, kept unknown
 /// (failing closed) rather than judged absent. An identity provider's claims (`host:claim`)
 /// are judged by the provider.
-const NAMESPACES_STS_MAY_READ: [&str; 14] = [
+const NAMESPACES_STS_MAY_READ: [&str; 15] = [
     "saml",
+    "codebuild",
     "glue",
     "sagemaker",
     "ec2",
@@ -1041,16 +1043,20 @@ fn slip_of_documented(name: &str) -> Option<Option<&'static str>> {
     if let Some((prefix, _)) = name.split_once('/') {
         let near = |p: &&str| {
             let (_, documented) = p.split_once(':').unwrap_or(("", p));
-            crate::policy::edit_distance(&format!("{prefix}/"), &documented.to_ascii_lowercase()) <= 1
+            documented.len().abs_diff(prefix.len() + 1) <= 1
+                && crate::policy::edit_distance(&format!("{prefix}/"), &documented.to_ascii_lowercase()) <= 1
         };
         return DOCUMENTED_TAG_PREFIXES.iter().any(near).then_some(None);
     }
+    // Two edits change a length by two at most: the others are not compared.
     let distances = DOCUMENTED_KEYS.iter().filter_map(|k| {
         let (_, documented) = k.split_once(':')?;
-        Some((
-            crate::policy::edit_distance(&name, &documented.to_ascii_lowercase()),
-            *k,
-        ))
+        (documented.len().abs_diff(name.len()) <= 2).then(|| {
+            (
+                crate::policy::edit_distance(&name, &documented.to_ascii_lowercase()),
+                *k,
+            )
+        })
     });
     let nearest: Vec<(usize, &'static str)> = distances.filter(|(d, _)| *d <= 2).collect();
     let best = nearest.iter().map(|(d, _)| *d).min()?;

@@ -1099,14 +1099,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
-        // A provider's name as the key (`token.actions.githubusercontent.com`): its subject.
+        // A provider's name as the key (`token.actions.githubusercontent.com`) compared with
+        // subjects (`repo:acme/app:*`, `system:serviceaccount:ns:sa`: a subject names its parts
+        // with colons, an audience such as `sts.amazonaws.com` none): its subject.
         if let [Dead::KeyNeverSent {
             principal,
             condition,
             unsent: crate::contexts::UnsentKey::NoClaim,
         }] = dead.as_slice()
         {
-            if oidc_host(principal).eq_ignore_ascii_case(&condition.key) {
+            let subjects = !condition.values.is_empty() && condition.values.iter().all(|v| v.contains(':'));
+            if subjects && oidc_host(principal).eq_ignore_ascii_case(&condition.key) {
                 let subject_key = text!(condition.key, ":sub");
                 if keys_renamed(&mut statements[i], &[(&condition.key, subject_key)]) {
                     continue;

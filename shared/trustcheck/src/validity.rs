@@ -2521,14 +2521,20 @@ pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
 /// A condition of `s` that holds for no request without its key, on a key no request to STS
 /// carries ([`crate::contexts::never_sent`]).
 fn needs_key_never_sent<'p>(s: &'p Statement<'p>) -> Option<(&'p Condition<'p>, UnsentKey)> {
-    s.conditions.iter().find_map(|c| {
+    let mut found = s.conditions.iter().filter_map(|c| {
         let needs_it = matches!(c.operator, Operator::Known { base, set, if_exists }
             if missing_key(base, set, if_exists, &c.values) == Tri::False);
         needs_it
             .then(|| crate::contexts::never_sent(&c.key))
             .flatten()
             .map(|unsent| (c, unsent))
-    })
+    });
+    // One in no request for sure before one only likely so, wherever each is written.
+    let first = found.next()?;
+    match first.1.is_certain() {
+        true => Some(first),
+        false => Some(found.find(|(_, unsent)| unsent.is_certain()).unwrap_or(first)),
+    }
 }
 
 /// Whether Deny `deny` of `policy` applies to everyone only for a variable IAM reads as text
@@ -4177,9 +4183,14 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             let why = match unsent {
                 UnsentKey::NoService(_) => "a key without a service, as IAM's are (service:name)",
                 UnsentKey::NoClaim => "a provider's name with no claim after it (such as :sub or :aud)",
-                UnsentKey::OtherService => "a key of a service STS reads none of",
+                UnsentKey::OtherService => "a key of a service STS is not known to read",
                 UnsentKey::WrongService(_) => "a key of another service than the one that has it",
                 UnsentKey::Slip(_) => "no key AWS documents",
+            };
+            // Only likely none: said so, beside a finding that fails closed on it.
+            let carried = match unsent.is_certain() {
+                true => ", which no request carries",
+                false => ", which no request is known to carry",
             };
             match unsent.meant() {
                 Some(meant) => text!(
@@ -4189,9 +4200,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     why,
                     " (",
                     meant,
-                    " was meant?), which no request carries"
+                    " was meant?)",
+                    carried
                 ),
-                None => text!("it asks for ", describe_condition(condition), ", ", why, ", which no request carries"),
+                None => text!("it asks for ", describe_condition(condition), ", ", why, carried),
             }
         }
         Dead::PrivateSourceIp { condition } => text!(
@@ -4467,16 +4479,23 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
     // under StringEquals.
     let slip_fixed = match first {
-        Dead::KeyNeverSent { condition, unsent, .. } => unsent.meant().map(|meant| {
-            text!(
-                "write the key as AWS names it: ",
-                meant,
-                " for ",
-                condition.key,
-                " in statement ",
-                index
-            )
-        }),
+        // Not beside a wildcard or a value a template leaves open: renamed, the key may be one
+        // the caller sends (`sts:ExternalId`), and the statement would let anyone in.
+        Dead::KeyNeverSent { condition, unsent, .. }
+            if !statement.principals.negated
+                && !(statement.principals.aws.iter()).any(|p| has_wildcard(p) || is_opaque(p)) =>
+        {
+            unsent.meant().map(|meant| {
+                text!(
+                    "write the key as AWS names it: ",
+                    meant,
+                    " for ",
+                    condition.key,
+                    " in statement ",
+                    index
+                )
+            })
+        }
         // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
         // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
         // template leaves open (which may be one), the grant would let anyone in, and a
