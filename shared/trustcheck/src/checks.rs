@@ -2117,7 +2117,7 @@ pub(crate) const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
 /// The claims of a GitHub token STS reads as condition keys: the standard ones and, since January
 /// 2026, these of GitHub's own ("AWS STS supports validation of identity provider claims").
 /// Any other (`repository_owner`, a misspelt `subject`) is absent from every request.
-const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
+const GITHUB_CLAIMS_STS_READS: [&str; 13] = [
     "sub",
     "aud",
     "amr",
@@ -2126,10 +2126,42 @@ const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
     "job_workflow_ref",
     "repository",
     "repository_id",
+    "repository_owner_id",
     "workflow",
     "ref",
     "environment",
     "enterprise_id",
+];
+
+/// GitLab's claims STS reads besides the standard ones (the service authorization reference's
+/// condition keys of `sts:AssumeRoleWithWebIdentity`).
+const GITLAB_CLAIMS_STS_READS: [&str; 12] = [
+    "sub",
+    "aud",
+    "amr",
+    "namespace_id",
+    "pipeline_source",
+    "project_id",
+    "ref_protected",
+    "runner_environment",
+    "user_access_level",
+    "user_email",
+    "user_id",
+    "user_login",
+];
+
+/// Buildkite's, likewise.
+const BUILDKITE_CLAIMS_STS_READS: [&str; 10] = [
+    "sub",
+    "aud",
+    "amr",
+    "build_branch",
+    "cluster_id",
+    "cluster_name",
+    "organization_id",
+    "organization_slug",
+    "pipeline_id",
+    "pipeline_slug",
 ];
 
 /// A key no federated request to the provider at `host` (an OIDC host, or a SAML provider's ARN)
@@ -2196,10 +2228,11 @@ pub(crate) fn may_send_session_tags(host: &str) -> bool {
 
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
 /// ([`GITHUB_CLAIMS_STS_READS`]), those of the providers IAM knows by name that the IAM
-/// reference lists for web identity federation, and the standard ones of the other shared CI
-/// issuers and of EKS clusters: STS reads claims of their own only of GitHub, Google, CircleCI and OCI ("AWS STS
-/// supports validation of identity provider claims"), so `gitlab.com:project_id` or
-/// `agent.buildkite.com:organization_slug` is in no request. Not Google's: STS reads "select"
+/// reference lists for web identity federation, GitLab's and Buildkite's that the service
+/// authorization reference lists as condition keys of `sts:AssumeRoleWithWebIdentity`
+/// (`gitlab.com:project_id`, `agent.buildkite.com:organization_slug`), and the standard ones of
+/// the other shared CI issuers and of EKS clusters, so `gitlab.com:project_path` or
+/// `app.terraform.io:organization` is in no request. Not Google's: STS reads "select"
 /// Google claims, which no list here can be sure of. `None` for any other issuer, whose keys are
 /// not judged.
 fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
@@ -2208,6 +2241,8 @@ fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
         _ if is_cognito(host) => Some(&["aud", "amr", "sub"]),
         "graph.facebook.com" => Some(&["app_id", "id"]),
         "www.amazon.com" => Some(&["app_id", "user_id"]),
+        "gitlab.com" => Some(&GITLAB_CLAIMS_STS_READS),
+        "agent.buildkite.com" => Some(&BUILDKITE_CLAIMS_STS_READS),
         // GitHub's legacy issuer is left unjudged: whether STS reads GitHub's claims there too
         // is not documented.
         "vstoken.actions.githubusercontent.com" => None,
@@ -2332,7 +2367,13 @@ impl OidcScope {
                 "REPLACE_WITH_ORG_NAME",
             ),
             GITHUB_ACTIONS => (
-                &["sub", "repository", "repository_id", "enterprise_id"],
+                &[
+                    "sub",
+                    "repository",
+                    "repository_id",
+                    "repository_owner_id",
+                    "enterprise_id",
+                ],
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
             ),
@@ -2347,13 +2388,17 @@ impl OidcScope {
             _ => match Self::changing_subject(host) {
                 Some((names, fill_in)) => {
                     return OidcScope {
-                        keys: &["sub"],
+                        keys: Self::subject_and_owner_claims(host),
                         names,
                         fill_in,
                         like: true,
-                    }
+                    };
                 }
-                None => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
+                None => (
+                    Self::subject_and_owner_claims(host),
+                    "subject",
+                    "REPLACE_WITH_ALLOWED_SUBJECT",
+                ),
             },
         };
         OidcScope {
@@ -2387,6 +2432,17 @@ impl OidcScope {
 
     /// The CI services whose subject ends in a part that changes from run to run, with what
     /// their own guides write (a `StringLike` pattern): an exact subject would let one run in.
+    /// The subject, and the claims STS reads of a shared CI issuer that name one customer's
+    /// project or organization by an id or name no other has (the service authorization
+    /// reference's keys of `sts:AssumeRoleWithWebIdentity`).
+    fn subject_and_owner_claims(host: &str) -> &'static [&'static str] {
+        match host {
+            "gitlab.com" => &["sub", "project_id", "namespace_id"],
+            "agent.buildkite.com" => &["sub", "organization_id", "organization_slug", "pipeline_id"],
+            _ => &["sub"],
+        }
+    }
+
     fn changing_subject(host: &str) -> Option<(&'static str, &'static str)> {
         if host == "app.terraform.io" {
             Some((

@@ -856,7 +856,7 @@ pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 /// The condition keys IAM documents for a request to assume a role whose names are fixed: the
 /// global keys ("AWS global condition context keys") and STS's ("Actions, resources, and
 /// condition keys for AWS Security Token Service"). Tag keys are [`DOCUMENTED_TAG_PREFIXES`].
-const DOCUMENTED_KEYS: [&str; 63] = [
+const DOCUMENTED_KEYS: [&str; 64] = [
     "aws:AssumedRoot",
     "aws:CalledVia",
     "aws:CalledViaAWSMCP",
@@ -912,6 +912,7 @@ const DOCUMENTED_KEYS: [&str; 63] = [
     "sts:ExternalId",
     "sts:IdentityTokenAudience",
     "sts:RequestContextProviders",
+    "sts:RoleAuthorizedByIdp",
     "sts:RoleSessionName",
     "sts:SigningAlgorithm",
     "sts:SourceIdentity",
@@ -936,9 +937,10 @@ const DOCUMENTED_TAG_PREFIXES: [&str; 5] = [
 /// `lambda:SourceFunctionArn`), and those of services that hand out role sessions, kept unknown
 /// (failing closed) rather than judged absent. An identity provider's claims (`host:claim`)
 /// are judged by the provider.
-const NAMESPACES_STS_MAY_READ: [&str; 15] = [
+const NAMESPACES_STS_MAY_READ: [&str; 16] = [
     "saml",
     "codebuild",
+    "identitycenter",
     "glue",
     "sagemaker",
     "ec2",

@@ -4924,7 +4924,7 @@ mod tests {
             )
         };
         let scoped = fixed_for(
-            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner_id":"306859726"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}"#),
+            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner":"acme"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}"#),
             &[],
         )
         .unwrap();
@@ -4934,13 +4934,13 @@ mod tests {
                                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}})
         );
         let alone = fixed_for(
-            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner_id":"306859726"}"#),
+            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner":"acme"}"#),
             &[],
         )
         .unwrap();
         let condition = &alone["Statement"][0]["Condition"];
         assert!(condition.to_string().contains("REPLACE_WITH_OWNER"), "{alone}");
-        assert!(!condition.to_string().contains("repository_owner_id"), "{alone}");
+        assert!(!condition.to_string().contains("repository_owner"), "{alone}");
     }
 
     /// A service shut out by a key it never sends was meant to get in: the key goes, not the
