@@ -37,6 +37,12 @@ pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance,
         ),
     };
     inputs.extend(rule.baseline.as_deref());
+    // A second read of standard input finds it empty, and would say the input is what it isn't.
+    if inputs.iter().filter(|input| input.as_os_str() == "-").count() > 1 {
+        return Err(CliError::Usage(
+            "standard input (-) can be read once: name a file for every input but one",
+        ));
+    }
     check_outputs(&rule.outputs, &inputs)?;
     match command {
         Command::Policy(args) => policy(args, out),

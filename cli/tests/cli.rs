@@ -640,3 +640,16 @@ fn text_output_escapes_what_the_input_could_forge_a_line_with() {
         "no forged line: {text}"
     );
 }
+
+#[test]
+fn standard_input_is_named_once_at_most() {
+    // Read twice, the second read finds it empty and would call that input broken.
+    let out = trustcheck(&["account", "--auth-details", "-", "--functions", "-"], Some("{}"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("standard input (-) can be read once"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -1191,6 +1191,13 @@ pub(crate) fn text_of(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, std::io
     match bytes {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        [0x1F, 0x8B, ..] => Err(invalid(
+            "gzip-compressed: decompress it first (gunzip), then read the file it holds".to_owned(),
+        )),
+        // `{\0"\0` or `\0{\0"`: UTF-16 without its byte order mark, which no parser here reads.
+        [first, second, ..] if (*first == 0) != (*second == 0) => Err(invalid(
+            "UTF-16 text without a byte order mark (a NUL in every other byte): save the file as UTF-8".to_owned(),
+        )),
         _ => {
             let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
             std::str::from_utf8(bytes).map(std::borrow::Cow::Borrowed).map_err(|e| {
@@ -1324,6 +1331,18 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_and_unmarked_utf16_files_say_what_they_are() {
+        let said = |bytes: &[u8]| text_of(bytes).unwrap_err().to_string();
+        assert!(said(&[0x1F, 0x8B, 8, 0]).starts_with("gzip-compressed"));
+        let utf16le: Vec<u8> = "{\"a\": 1}".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf16be: Vec<u8> = "{\"a\": 1}".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for unmarked in [utf16le, utf16be] {
+            assert!(said(&unmarked).starts_with("UTF-16 text without a byte order mark"));
+        }
+        assert_eq!(text_of(b"{}").unwrap(), "{}");
+    }
 
     #[test]
     fn an_import_fills_an_export_s_unknown_parts() {
