@@ -923,6 +923,30 @@ const DOCUMENTED_KEYS: [&str; 64] = [
     "iam:PassedToService",
 ];
 
+/// For each length, the documented keys of that length (bit `i` for `DOCUMENTED_KEYS[i]`): a key
+/// is compared with a few of them, not all.
+const DOCUMENTED_BY_LENGTH: [u128; 48] = {
+    let mut table = [0; 48];
+    let mut i = 0;
+    while i < DOCUMENTED_KEYS.len() {
+        table[DOCUMENTED_KEYS[i].len()] |= 1 << i;
+        i += 1;
+    }
+    table
+};
+
+/// A documented key, of a fixed name or a tag's (any case, as IAM compares them).
+fn is_documented(key: &str) -> bool {
+    let mut candidates = DOCUMENTED_BY_LENGTH.get(key.len()).copied().unwrap_or(0);
+    while candidates != 0 {
+        if DOCUMENTED_KEYS[candidates.trailing_zeros() as usize].eq_ignore_ascii_case(key) {
+            return true;
+        }
+        candidates &= candidates - 1;
+    }
+    (DOCUMENTED_TAG_PREFIXES.iter()).any(|prefix| strip_prefix_ignore_case(key, prefix).is_some())
+}
+
 /// The documented keys named after a tag or a context (`aws:PrincipalTag/team`).
 const DOCUMENTED_TAG_PREFIXES: [&str; 5] = [
     "aws:PrincipalTag/",
@@ -997,6 +1021,12 @@ impl UnsentKey {
 /// slip stays a request key the caller may send (AWS adds keys, and a role let in by one must not
 /// go unflagged), as does a value a template leaves open.
 pub(crate) fn never_sent(key: &str) -> Option<UnsentKey> {
+    // Most keys are documented or a provider's claim (`accounts.google.com:sub`, written after its
+    // URL or ARN too: the provider's checks judge it). Each test that answers `None` may come
+    // first, and these two are the cheapest: this runs for each condition of a check.
+    if is_documented(key) || key.rsplit_once(':').is_some_and(|(issuer, _)| issuer.contains('.')) {
+        return None;
+    }
     // A placeholder of the suggested policy's (`replace_with_provider_host:aud`) is a key to fill in.
     let to_fill_in = || (key.as_bytes().windows(13)).any(|w| w.eq_ignore_ascii_case(b"REPLACE_WITH_"));
     if holds_opaque(key) || key.contains('$') || is_cloudformation_pseudo_parameter(key) || to_fill_in() {
@@ -1014,22 +1044,10 @@ pub(crate) fn never_sent(key: &str) -> Option<UnsentKey> {
             false => UnsentKey::NoService(documented_name(key)),
         });
     };
-    // A provider's claim (`accounts.google.com:sub`, written after its URL or ARN too): the
-    // provider's checks judge it.
-    if key.rsplit_once(':').is_some_and(|(issuer, _)| issuer.contains('.')) {
-        return None;
-    }
     let read_by_sts = ["aws", "sts", "iam"].iter().any(|s| s.eq_ignore_ascii_case(service));
     if !read_by_sts {
         let may_read = NAMESPACES_STS_MAY_READ.iter().any(|s| s.eq_ignore_ascii_case(service));
         return (!may_read).then_some(UnsentKey::OtherService);
-    }
-    let documented = DOCUMENTED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
-        || DOCUMENTED_TAG_PREFIXES
-            .iter()
-            .any(|prefix| strip_prefix_ignore_case(key, prefix).is_some());
-    if documented {
-        return None;
     }
     if let Some(meant) = documented_name(name) {
         return Some(UnsentKey::WrongService(meant));
@@ -1121,6 +1139,27 @@ fn lambda_function_name(arn: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documented_keys_are_found_by_their_length_in_any_case() {
+        for key in DOCUMENTED_KEYS {
+            for written in [key.to_owned(), key.to_ascii_uppercase(), key.to_ascii_lowercase()] {
+                assert!(is_documented(&written), "{written}");
+                assert_eq!(never_sent(&written), None, "{written}");
+            }
+            // One character more or less is another key, or none (`aws:SourceVpc`, `aws:SourceVpce`).
+            for near in [format!("{key}s"), format!("{key}e"), key[..key.len() - 1].to_owned()] {
+                let listed = DOCUMENTED_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&near));
+                assert_eq!(is_documented(&near), listed, "{near}");
+            }
+        }
+        assert!(is_documented("aws:PrincipalTag/team") && is_documented("STS:REQUESTCONTEXT/x"));
+        assert!(!is_documented("") && !is_documented(&"a".repeat(200)));
+        assert_eq!(
+            never_sent("aws:PrincipleOrgID"),
+            Some(UnsentKey::Slip(Some("aws:PrincipalOrgID")))
+        );
+    }
 
     #[test]
     fn lambda_context_knows_source_keys_and_nothing_personal() {

@@ -1243,12 +1243,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let excluded = policy.statements[i].actions.negated;
         let sessions_alone = !crate::policy::covers_any_assume(&policy.statements[i].actions);
         let revived = |kind: &str, p: &str, needs: Option<&str>| {
-            (kind == "Federated" || (kind == "Service" && sessions_alone))
+            !excluded
+                && (kind == "Federated" || (kind == "Service" && sessions_alone))
                 && dead.iter().any(|d| {
                     matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && needs.is_none_or(|needs| *n == needs))
                 })
         };
-        for needs in ASSUME_ACTIONS.into_iter().filter(|_| !excluded) {
+        for needs in ASSUME_ACTIONS {
             let wrong = |kind: &str, p: &str| revived(kind, p, Some(needs));
             // The session actions the original grants (a NotAction's list is what it doesn't).
             let granted = &policy.statements[i].actions;
