@@ -1435,7 +1435,24 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 })
             })
         });
-        return slipped_services.chain(subject_none_has).collect();
+        let mut dead: Vec<Dead> = slipped_services.chain(subject_none_has).collect();
+        // Nor does one that needs a key no request carries (`Bool MultiFactorAuthPresent false`,
+        // written without `aws:`): the guard its author meant stops nobody. A slip only where
+        // the key meant is clear; renamed, a Deny stops more, never less.
+        let guard_never_met = needs_key_never_sent(s)
+            .filter(|(_, unsent)| !s.principals.negated && (unsent.is_certain() || unsent.meant().is_some()));
+        if let Some((condition, unsent)) = guard_never_met {
+            for (_, principal) in s.principals.entries() {
+                if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                    dead.push(Dead::KeyNeverSent {
+                        principal,
+                        condition,
+                        unsent,
+                    });
+                }
+            }
+        }
+        return dead;
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
@@ -4192,6 +4209,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 true => ", which no request carries",
                 false => ", which no request is known to carry",
             };
+            let stops = match statement.effect {
+                Effect::Deny => ", so the Deny stops nobody",
+                Effect::Allow => "",
+            };
             match unsent.meant() {
                 Some(meant) => text!(
                     "it asks for ",
@@ -4201,9 +4222,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     " (",
                     meant,
                     " was meant?)",
-                    carried
+                    carried,
+                    stops
                 ),
-                None => text!("it asks for ", describe_condition(condition), ", ", why, carried),
+                None => text!("it asks for ", describe_condition(condition), ", ", why, carried, stops),
             }
         }
         Dead::PrivateSourceIp { condition } => text!(
@@ -4481,9 +4503,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     let slip_fixed = match first {
         // Not beside a wildcard or a value a template leaves open: renamed, the key may be one
         // the caller sends (`sts:ExternalId`), and the statement would let anyone in.
+        // A Deny's guard renamed stops more, never less: beside a wildcard too.
         Dead::KeyNeverSent { condition, unsent, .. }
             if !statement.principals.negated
-                && !(statement.principals.aws.iter()).any(|p| has_wildcard(p) || is_opaque(p)) =>
+                && (statement.effect == Effect::Deny
+                    || !(statement.principals.aws.iter()).any(|p| has_wildcard(p) || is_opaque(p))) =>
         {
             unsent.meant().map(|meant| {
                 text!(
