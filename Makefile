@@ -301,8 +301,9 @@ sandbox-wasm: browser-packages
 	$(CARGO) build -p trustcheck-sandbox --target $(WASM_TARGET) --profile wasm
 	$(SANDBOX_TESTS)/node_modules/.bin/wasm-opt -Oz --low-memory-unused $(WASM_FEATURES) $(WASM_BUILT) -o $(WASM_SHIPPED)
 
-# target/sandbox: the page with the engine embedded, ready for any static host. Prints its size
-# and fails over the 300 KB (gzipped wasm + JS) budget.
+# target/sandbox: the page with the engine embedded and its scripts minified (esbuild, from the
+# browser tests' npm packages), ready for any static host. Prints its size and fails over the
+# 300 KB (gzipped wasm + JS) budget.
 sandbox-bundle: sandbox-wasm bundle-deps
 	$(TEST_PYTHON) sandbox/bundle.py --wasm $(WASM_SHIPPED)
 

@@ -10,8 +10,9 @@ page can't fetch() a .wasm file: the engine has to arrive as script. Prints what
 gzipped, and fails when the engine (wasm + JS) is over the 300 KB gzipped budget of issue 11.
 
 The engine is compressed with zopfli (gzip's format, about a twentieth smaller than zlib's
-level 9; `make sandbox-bundle` installs it). Otherwise the Python standard library. Run from
-anywhere: paths are relative to the repository.
+level 9; `make sandbox-bundle` installs it), and the page's scripts are minified by esbuild (the
+npm package the browser tests pin; 5.7 KB less gzipped of 12.4, room the engine grows into).
+Otherwise the Python standard library. Run from anywhere: paths are relative to the repository.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import base64
 import gzip
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WASM = ROOT / "target/wasm32-unknown-unknown/wasm/trustcheck_sandbox.wasm"
 WEB = ROOT / "sandbox/web"
 OUT = ROOT / "target/sandbox"
+ESBUILD = ROOT / "sandbox/tests/node_modules/.bin/esbuild"
 BUDGET = 300 * 1024  # gzipped bytes of wasm + JS
 
 
@@ -55,6 +58,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wasm", type=Path, default=WASM, help="the engine (default: the wasm profile's build)")
     parser.add_argument("--out", type=Path, default=OUT, help="the directory to write (default: target/sandbox)")
+    parser.add_argument("--esbuild", type=Path, default=ESBUILD, help="the minifier (default: the browser tests' npm package)")
     args = parser.parse_args()
 
     if not args.wasm.is_file():
@@ -67,6 +71,9 @@ def main() -> int:
     if zopfli is None:
         print("bundle.py: the zopfli module is missing: `make sandbox-bundle` installs it", file=sys.stderr)
         return 1
+    if not args.esbuild.is_file():
+        print(f"bundle.py: {args.esbuild} is missing: `make sandbox-bundle` installs it (npm ci)", file=sys.stderr)
+        return 1
     wasm = args.wasm.read_bytes()
 
     # A fresh directory: nothing from an older bundle ships by accident. Only an earlier bundle
@@ -78,7 +85,14 @@ def main() -> int:
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
     for source in sorted(WEB.iterdir()):
-        if source.is_file():
+        if source.suffix == ".js":
+            # Each module on its own (no bundling): imports, exports and the file names stay.
+            minify = [str(args.esbuild), str(source), "--minify", "--format=esm", "--log-level=warning"]
+            minified = subprocess.run([*minify, f"--outfile={args.out / source.name}"], check=False)
+            if minified.returncode != 0:
+                print(f"bundle.py: esbuild could not minify {source.name}", file=sys.stderr)
+                return 1
+        elif source.is_file():
             shutil.copy2(source, args.out / source.name)
 
     compressed = zopfli.gzip.compress(wasm)
