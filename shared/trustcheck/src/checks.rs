@@ -4578,8 +4578,9 @@ pub(crate) fn holds_for_every_admitted(
             ..
         }
     );
+    // One value in each such request: a set qualifier compares it as the plain operator does.
     let on_accounts = |bases: &[BaseOperator]| {
-        matches!(c.operator, Operator::Known { base, set: None, .. } if bases.contains(&base))
+        matches!(c.operator, Operator::Known { base, .. } if bases.contains(&base))
             && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
             && !c.values.is_empty()
             // A variable, or a template's value not known here, may be any account.
@@ -4687,10 +4688,18 @@ pub(crate) fn holds_for_every_admitted(
         || (crate::pods::holds_for_every_session(c) && callers_are_services(&|p| p == crate::pods::POD_IDENTITY))
         // Nor do they send an external id: only `AssumeRole` takes one.
         || (holds_when_absent && c.key.eq_ignore_ascii_case("sts:ExternalId") && callers_ask_unsigned())
-        || (excepts_accounts && callers_ask_unsigned())
+        // Missing in their requests: `ForAnyValue` holds for no missing key.
+        || (excepts_accounts && holds_when_absent && callers_ask_unsigned())
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
+        // Types that name each of a named principal's callers' (`User`, `AssumedRole`).
+        || every_caller(&|(kind, p)| {
+            kind == PrincipalKind::Aws
+                && !has_wildcard(p)
+                && !crate::validity::is_opaque(p)
+                && crate::validity::names_every_caller_type(c, crate::validity::caller_types_of(p))
+        })
         // Types, none of them a caller's (`Role`: a role's session's is `AssumedRole`).
         || (c.operator.is_negated()
             && c.key.eq_ignore_ascii_case("aws:PrincipalType")

@@ -1522,6 +1522,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)
                 }
+                // A Deny's never met: dropped below (without it nobody more gets in), never
+                // loosened into one that stops everyone.
+                Dead::NeverSent { .. } if policy.statements[i].effect == Effect::Deny => None,
                 // Pod Identity or a provider asked for its tags as the caller's: asked as it sends
                 // them, the statement keeps the scope its author meant (a namespace, a department).
                 Dead::NeverSent {

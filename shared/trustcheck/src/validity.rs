@@ -1452,6 +1452,20 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 }
             }
         }
+        // Nor, for a provider's callers, one that needs what their requests never carry (`Bool
+        // aws:MultiFactorAuthPresent false`: a federated sign-in signs with no AWS credentials).
+        let hosts = ProviderHosts::of(&s.principals.federated);
+        for provider in (s.principals.federated.iter()).filter(|_| !s.principals.negated) {
+            let host = &oidc_host(provider);
+            let condition = (s.conditions.iter()).find(|c| never_carried(host, c, &hosts));
+            if let Some(condition) = condition.filter(|_| !dead.iter().any(|d| d.principal() == Some(provider))) {
+                dead.push(Dead::NeverSent {
+                    principal: provider,
+                    sender: oidc_url(provider),
+                    condition,
+                });
+            }
+        }
         return dead;
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
@@ -2291,19 +2305,39 @@ pub(crate) fn names_no_caller_type(c: &Condition, types: &[&str]) -> bool {
     let Some((like, fold)) = (base.positive_string_comparison()).or_else(|| base.negated_string_comparison()) else {
         return false;
     };
-    let matches = |v: &str, caller_type: &str| match (like, fold) {
-        (true, _) => glob(v, caller_type, false),
-        (false, true) => v.eq_ignore_ascii_case(caller_type),
-        (false, false) => v == caller_type,
-    };
     c.key.eq_ignore_ascii_case("aws:PrincipalType")
         && !c.values.is_empty()
         && c.values.iter().all(|v| {
             !has_variable(v)
                 && !holds_opaque(v)
                 && !crate::fix::is_fill_in(v)
-                && !types.iter().any(|caller_type| matches(v, caller_type))
+                && !types.iter().any(|caller_type| type_matches(v, caller_type, like, fold))
         })
+}
+
+/// Whether `c`, a positive comparison of `aws:PrincipalType` without a set qualifier, holds for
+/// each of `types` (a Deny `StringEquals aws:PrincipalType ["User", "AssumedRole"]` stops every
+/// caller of an account). Every signed request carries the key: `…IfExists` changes nothing.
+pub(crate) fn names_every_caller_type(c: &Condition, types: &[&str]) -> bool {
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return false;
+    };
+    let Some((like, fold)) = base.positive_string_comparison() else {
+        return false;
+    };
+    c.key.eq_ignore_ascii_case("aws:PrincipalType")
+        && !types.is_empty()
+        && (types.iter()).all(|caller_type| c.values.iter().any(|v| type_matches(v, caller_type, like, fold)))
+}
+
+/// Whether value `v` of a condition on `aws:PrincipalType` matches `caller_type`, as a pattern
+/// (`like`) or ignoring case (`fold`) where its operator says.
+fn type_matches(v: &str, caller_type: &str, like: bool, fold: bool) -> bool {
+    match (like, fold) {
+        (true, _) => glob(v, caller_type, false),
+        (false, true) => v.eq_ignore_ascii_case(caller_type),
+        (false, false) => v == caller_type,
+    }
 }
 
 /// The values `condition` on `aws:PrincipalType` was meant to have, for the callers of Allow
@@ -3906,7 +3940,7 @@ pub(crate) fn covering_deny_for(
             return false;
         }
         let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only, policy.version, subject);
-        if !holds_for_every_caller_of(d, callers, negated, subject.now, holds) {
+        if !holds_for_every_caller_of(d, allow, callers, negated, subject.now, holds) {
             return false;
         }
         // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
@@ -3955,7 +3989,7 @@ pub(crate) fn denies_every_way_of(d: &Statement, allow: &Statement, only: Option
         .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a) || !may_come_by(a))
 }
 
-/// Whether every condition of Deny `d` holds for each of `callers` (a `NotPrincipal`'s when
+/// Whether every condition of Deny `d` holds for each of `callers` of Allow `allow` (a `NotPrincipal`'s when
 /// `negated`): on the time, from `now` on, or on a source key (`StringNotEquals
 /// aws:SourceAccount`, met when the key is missing) while none of them sends one. Only a service
 /// sends source keys, for the resource it acts for: IAM users and roles, accounts and federated
@@ -3964,6 +3998,7 @@ pub(crate) fn denies_every_way_of(d: &Statement, allow: &Statement, only: Option
 /// demands it, or it excepts no caller's account, or names each one's).
 fn holds_for_every_caller_of<'p, I>(
     d: &Statement,
+    allow: &Statement,
     callers: impl Fn() -> I,
     negated: bool,
     now: Option<i64>,
@@ -3972,12 +4007,16 @@ fn holds_for_every_caller_of<'p, I>(
 where
     I: Iterator<Item = (PrincipalKind, &'p str)>,
 {
+    // A service that sends none may send them for the resources the Allow names (CloudTrail
+    // for a Lake event data store).
     let never_sends_source_keys = || {
         !negated
             && callers().all(|(kind, p)| match kind {
                 PrincipalKind::Aws => p != "*",
                 PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
-                PrincipalKind::Service => sends_no_source_keys(p),
+                PrincipalKind::Service => {
+                    sends_no_source_keys(p) && !crate::contexts::sends_source_keys_for(p, &allow.conditions)
+                }
             })
     };
     d.conditions.iter().all(|c| {
@@ -4179,7 +4218,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", a claim STS doesn't read from ",
             sender,
-            "'s tokens: no request carries it"
+            "'s tokens: no request carries it",
+            match statement.effect {
+                Effect::Deny => ", so the Deny stops none of its callers",
+                Effect::Allow => "",
+            }
         ),
         // The role's own tags, as read: the same for every caller, and the owner's to change.
         Dead::NeverSent { condition, .. } if crate::contexts::is_role_own_key(&condition.key) => text!(
@@ -4193,7 +4236,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 describe_condition(condition),
                 ", which ",
                 sender,
-                " never sends"
+                " never sends",
+                match statement.effect {
+                    Effect::Deny => ", so the Deny stops none of its callers",
+                    Effect::Allow => "",
+                }
             )
         }
         Dead::KeyNeverSent { condition, unsent, .. } => {
@@ -4654,6 +4701,27 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " it asks for (",
                 sent_as,
                 ")"
+            ))
+        }
+        // A Deny no caller of a provider meets: kept without that condition it would stop them
+        // all, so it goes (MFA is the identity provider's to ask).
+        Dead::NeverSent {
+            condition,
+            sender,
+            principal,
+        } if statement.effect == Effect::Deny
+            && (asks_provider_for_what_it_never_sends(principal, &condition.key)
+                || tag_as_sent(statement, principal, &condition.key).is_some()) =>
+        {
+            let mfa = strip_prefix_ignore_case(&condition.key, "aws:MultiFactorAuth").is_some();
+            Some(text!(
+                "remove statement ",
+                index,
+                ", which stops none of ",
+                sender,
+                "'s callers: their requests never carry ",
+                condition.key.as_ref(),
+                if mfa { " (ask for MFA at the identity provider)" } else { "" }
             ))
         }
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
