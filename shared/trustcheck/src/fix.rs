@@ -339,7 +339,18 @@ pub(crate) fn suggested(
     }) {
         return None;
     }
-    let mut fixed = fix_once(policy, &verdict.findings, subject)?;
+    // A service granted session actions alone beside a wildcard that may let it assume the role
+    // is no dead statement; once a round names the wildcard's callers, it must not become one to
+    // revive with sts:AssumeRole, which the policy never gave it.
+    let wildcard_assumes = policy.is_some_and(|p| {
+        (p.statements.iter()).any(|s| {
+            s.effect == Effect::Allow
+                && covers(&s.actions, ASSUME_ROLE)
+                && (s.principals.bare_wildcard || s.principals.negated || s.principals.aws.iter().any(|a| a == "*"))
+        })
+    });
+    let revive_services = !wildcard_assumes;
+    let mut fixed = fix_once(policy, &verdict.findings, subject, revive_services)?;
     let mut round = 0;
     let left = loop {
         // The fixed policy as the engine reads it, without printing and parsing it again; the
@@ -347,7 +358,7 @@ pub(crate) fn suggested(
         let model = fixed.model();
         let findings = crate::checks::remaining(&model, subject, params);
         round += 1;
-        match fix_once(Some(&model), &findings, subject) {
+        match fix_once(Some(&model), &findings, subject, revive_services) {
             Some(mut next) if next.statements != fixed.statements && round <= MAX_ROUNDS => {
                 // The steps of every round: a later one no longer sees what an earlier dropped.
                 for (earlier, later) in [
@@ -506,10 +517,21 @@ fn within_quota(mut fixed: SuggestedPolicy, original: &str) -> Option<SuggestedP
 }
 
 /// Fixes every finding of one evaluation.
-fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) -> Option<SuggestedPolicy> {
+fn fix_once(
+    policy: Option<&Policy>,
+    findings: &[Finding],
+    subject: &Subject,
+    revive_services: bool,
+) -> Option<SuggestedPolicy> {
     let findings: Vec<&Finding> = findings.iter().collect();
     match policy {
-        Some(policy) => suggest(policy, subject, &findings, subject.is_lambda_role(policy)),
+        Some(policy) => suggest(
+            policy,
+            subject,
+            &findings,
+            subject.is_lambda_role(policy),
+            revive_services,
+        ),
         // Unreadable: only a role that functions use has a known intent, the Lambda trust.
         None if !subject.functions.is_empty() => {
             let empty = Policy {
@@ -528,8 +550,8 @@ fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) ->
             let lambda = missing(FindingId::LambdaTrustMissing);
             let edge = missing(FindingId::LambdaEdgeTrustMissing);
             match subject.edge_functions.is_empty() {
-                true => suggest(&empty, subject, &[&lambda], true),
-                false => suggest(&empty, subject, &[&lambda, &edge], true),
+                true => suggest(&empty, subject, &[&lambda], true, revive_services),
+                false => suggest(&empty, subject, &[&lambda, &edge], true, revive_services),
             }
         }
         None => None,
@@ -537,7 +559,15 @@ fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) ->
 }
 
 /// Builds the suggested policy, or `None` when no finding needs it.
-fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_role: bool) -> Option<SuggestedPolicy> {
+/// `revive_services`: whether a service granted session actions alone may be given the assume
+/// action it needs (not where the original policy's wildcard may have let it in).
+fn suggest(
+    policy: &Policy,
+    subject: &Subject,
+    findings: &[&Finding],
+    is_lambda_role: bool,
+    revive_services: bool,
+) -> Option<SuggestedPolicy> {
     if findings.is_empty() {
         return None;
     }
@@ -886,6 +916,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .then(|| allowed.iter().map(|p| p.to_string()).collect::<Vec<_>>());
             // Else another account's (or partition's) roles and users, where the Allow names one
             // account (its root or its id): the same ones in it, whom the Allow lets in.
+            // Not from an account another Allow trusts: the Deny lets its callers in there, and
+            // moved, it would stop them (and let in this Allow's account, which it stopped).
+            let trusted_elsewhere = |theirs: &str| {
+                (policy.statements.iter().enumerate()).any(|(j, s)| {
+                    j != i
+                        && s.effect == Effect::Allow
+                        && (s.principals.aws.iter()).any(|p| {
+                            account_named(p, subject.partition).is_some_and(|(_, a)| a == theirs)
+                                || crate::pattern::arn_account(p) == Some(theirs)
+                        })
+                })
+            };
             let moved = || {
                 let mut accounts = allowed.iter().map(|p| account_named(p, subject.partition));
                 let (partition, account) = accounts.next()??;
@@ -894,8 +936,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
                 (condition.values.iter())
                     .map(|v| match arn_fields::<6>(v) {
-                        Some(["arn", _, "iam", "", _, resource])
-                            if resource.starts_with("role/") || resource.starts_with("user/") =>
+                        Some(["arn", _, "iam", "", theirs, resource])
+                            if (resource.starts_with("role/") || resource.starts_with("user/"))
+                                && !trusted_elsewhere(theirs) =>
                         {
                             Some(format!("arn:{partition}:iam::{account}:{resource}"))
                         }
@@ -1244,7 +1287,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let sessions_alone = !crate::policy::covers_any_assume(&policy.statements[i].actions);
         let revived = |kind: &str, p: &str, needs: Option<&str>| {
             !excluded
-                && (kind == "Federated" || (kind == "Service" && sessions_alone))
+                && (kind == "Federated" || (kind == "Service" && sessions_alone && revive_services))
                 && dead.iter().any(|d| {
                     matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && needs.is_none_or(|needs| *n == needs))
                 })
@@ -4534,6 +4577,24 @@ mod tests {
         Some(serde_json::from_str(&fixed).unwrap())
     }
 
+    /// A service granted a session action alone, beside a wildcard whose callers the suggestion
+    /// names, is not given sts:AssumeRole, which the policy never granted it; without a wildcard
+    /// it is (its companion statement was left out).
+    #[test]
+    fn a_service_s_session_action_beside_a_wildcard_grants_it_no_assume_action() {
+        let ec2_tags = r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:TagSession"}"#;
+        let wildcard = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123defg"}}}"#;
+        let ec2_assumes = |fixed: &serde_json::Value| {
+            (fixed["Statement"].as_array().unwrap().iter()).any(|s| {
+                s["Principal"]["Service"] == "ec2.amazonaws.com" && s["Action"].to_string().contains("sts:AssumeRole")
+            })
+        };
+        let fixed = fixed_for(&format!("{ec2_tags},{wildcard}"), &[]).unwrap();
+        assert!(!ec2_assumes(&fixed), "{fixed}");
+        let fixed = fixed_for(ec2_tags, &[]).unwrap();
+        assert!(ec2_assumes(&fixed), "{fixed}");
+    }
+
     /// An IRSA subject left on Pod Identity, or a Deny on one, becomes the session tags that name
     /// the same service accounts, beside what the statement asks already, and kept to the cluster
     /// the issuer was; never no scope at all.
@@ -7689,7 +7750,7 @@ mod tests {
             // Fixed once more without the later rounds: a policy that still has findings.
             let once = crate::normalise::parse(document)
                 .ok()
-                .and_then(|p| fix_once(Some(&p), &verdict.findings, &subject));
+                .and_then(|p| fix_once(Some(&p), &verdict.findings, &subject, true));
             for policy in [Some(fixed), once].into_iter().flatten() {
                 let printed = policy.to_json();
                 let parsed = crate::normalise::parse(&printed).unwrap();

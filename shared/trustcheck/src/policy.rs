@@ -381,13 +381,24 @@ impl Operator {
             _ => ("", text),
         };
         let suffix = "IfExists";
+        // The suffix as written, or with a slip of its own (`BoolIfExist`, `StringEqualsIfExits`):
+        // from the last `If` on, within two edits of it. Further from it (`StringLikeIf`), which
+        // way a missing key was meant to go is not clear: no guess.
+        let at_if = rest
+            .to_ascii_lowercase()
+            .rfind("if")
+            .filter(|at| *at > 0 && rest.len() - at <= 10);
         let (if_exists, base) = match rest
             .len()
             .checked_sub(suffix.len())
             .and_then(|at| rest.split_at_checked(at))
         {
             Some((base, tail)) if tail.eq_ignore_ascii_case(suffix) && !base.is_empty() => (suffix, base),
-            _ => ("", rest),
+            _ => match at_if.and_then(|at| rest.split_at_checked(at)) {
+                Some((base, tail)) if edit_distance(&tail.to_ascii_lowercase(), "ifexists") <= 2 => (suffix, base),
+                Some(_) => return None,
+                None => ("", rest),
+            },
         };
         let lower = base.to_ascii_lowercase();
         let distances: Vec<(usize, &str)> = BASE_OPERATORS
@@ -480,6 +491,17 @@ mod tests {
         assert_eq!(correction("Nool"), None);
         assert_eq!(correction("Bol").as_deref(), Some("Bool"));
         assert_eq!(correction("DateLessThanEqualsX").as_deref(), Some("DateLessThanEquals"));
+        // A slip in the suffix too.
+        assert_eq!(correction("BoolIfExist").as_deref(), Some("BoolIfExists"));
+        assert_eq!(
+            correction("StringEqualsIfExits").as_deref(),
+            Some("StringEqualsIfExists")
+        );
+        assert_eq!(
+            correction("ForAnyValue:StringNotEqualsIfExist").as_deref(),
+            Some("ForAnyValue:StringNotEqualsIfExists")
+        );
+        assert_eq!(correction("StringLikeIf"), None);
     }
 
     use super::*;
