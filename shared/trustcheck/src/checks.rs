@@ -2235,7 +2235,7 @@ pub(crate) fn may_send_session_tags(host: &str) -> bool {
 /// `app.terraform.io:organization` is in no request. Not Google's: STS reads "select"
 /// Google claims, which no list here can be sure of. `None` for any other issuer, whose keys are
 /// not judged.
-fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
     match host {
         GITHUB_ACTIONS => Some(&GITHUB_CLAIMS_STS_READS),
         _ if is_cognito(host) => Some(&["aud", "amr", "sub"]),

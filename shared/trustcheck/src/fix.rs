@@ -1126,17 +1126,21 @@ fn suggest(
         // A key no request carries where the one meant is clear (`aws:PrincipleOrgID`,
         // `sts:ExtrenalId`, `PrincipalOrgID`), in the statement or in the Deny that stops it:
         // written as AWS names it.
-        fn key_meant<'d>(d: &'d Dead) -> Option<(&'d str, &'static str)> {
+        // A provider's claim written without it (`sub`): its own.
+        let key_meant = |d: &'_ Dead<'_>| -> Option<(String, String)> {
             match d {
                 Dead::KeyNeverSent { condition, unsent, .. } => {
-                    unsent.meant().map(|meant| (condition.key.as_ref(), meant))
+                    let meant = (unsent.meant().map(str::to_owned))
+                        .or_else(|| crate::validity::claim_meant(&policy.statements[i], &condition.key))?;
+                    Some((condition.key.to_string(), meant))
                 }
                 _ => None,
             }
-        }
+        };
         if !dead.is_empty() && dead.iter().all(|d| key_meant(d).is_some()) {
-            let renames: Vec<(&str, String)> = (dead.iter().filter_map(key_meant))
-                .map(|(written, meant)| (written, meant.to_owned()))
+            let owned: Vec<(String, String)> = dead.iter().filter_map(key_meant).collect();
+            let renames: Vec<(&str, String)> = (owned.iter())
+                .map(|(written, meant)| (written.as_str(), meant.clone()))
                 .collect();
             if keys_renamed(&mut statements[i], &renames) {
                 continue;
@@ -1165,8 +1169,10 @@ fn suggest(
             ..
         }] = dead.as_slice()
         {
-            let meant = crate::contexts::never_sent(key).and_then(crate::contexts::UnsentKey::meant);
-            if meant.is_some_and(|meant| keys_renamed(&mut statements[*deny], &[(key, meant.to_owned())])) {
+            let meant = (crate::contexts::never_sent(key).and_then(crate::contexts::UnsentKey::meant))
+                .map(str::to_owned)
+                .or_else(|| crate::validity::claim_meant(&policy.statements[i], key));
+            if meant.is_some_and(|meant| keys_renamed(&mut statements[*deny], &[(key, meant)])) {
                 continue;
             }
         }

@@ -1765,11 +1765,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // A key no request to STS carries, whoever calls (`aws:PrincipleOrgID`, `s3:prefix`): a
     // condition that needs it lets nobody in, a stranger through `*` no more than one named.
-    // Services and Lambda are judged by their own checks, which keep unknown what a service sends.
+    // A service may send keys of its own (`glue:RoleAssumedBy`), so only one in no request for
+    // sure (`SourceArn`, written without `aws:`) is said of it; Lambda's own checks judge Lambda.
     if let Some((condition, unsent)) = needs_key_never_sent(s).filter(|_| !s.principals.negated) {
+        let services = (s.principals.service.iter())
+            .filter(|p| unsent.is_certain() && !judged_by_its_own_check(p, subject) && !is_opaque(p));
         let callers = (s.principals.aws.iter())
             .chain(&s.principals.federated)
-            .chain(&s.principals.canonical_user);
+            .chain(&s.principals.canonical_user)
+            .chain(services);
         // A slip or a service's key is only likely no key: a wildcard's strangers are taken to
         // send it (fail closed). A slip is said where the key meant is clear and one the
         // principal sends (not `aws:SourceAcount` of an account's).
@@ -4052,6 +4056,27 @@ pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) 
         || (is_saml_provider(principal) && crate::checks::never_in_federated_request(principal, key))
 }
 
+/// The claim a key written without its provider (`sub`, `aud`) was meant as, where statement `s`
+/// trusts one OIDC provider whose tokens STS reads it from: `token.actions.githubusercontent.com:sub`.
+pub(crate) fn claim_meant(s: &Statement, key: &str) -> Option<String> {
+    if key.contains(':') || s.principals.negated || s.principals.federated.iter().any(|p| is_saml_provider(p)) {
+        return None;
+    }
+    let mut hosts = (s.principals.federated.iter())
+        .filter(|p| is_web_identity_provider(p) && !is_opaque(p))
+        .map(|p| oidc_host(p));
+    let host = hosts.next()?;
+    if hosts.any(|other| other != host) {
+        return None;
+    }
+    let claim = key.to_ascii_lowercase();
+    let read = match crate::checks::claims_sts_reads(&host) {
+        Some(claims) => claims.contains(&claim.as_str()),
+        None => matches!(claim.as_str(), "sub" | "aud"),
+    };
+    read.then(|| text!(host.as_ref(), ":", claim))
+}
+
 /// An OIDC provider: one of the account's (its ARN) or one IAM knows by name.
 pub(crate) fn is_web_identity_provider(principal: &str) -> bool {
     principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal)
@@ -4260,7 +4285,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 Effect::Deny => ", so the Deny stops nobody",
                 Effect::Allow => "",
             };
-            match unsent.meant() {
+            let meant = (unsent.meant().map(Cow::Borrowed)).or_else(|| claim_meant(statement, &condition.key).map(Cow::Owned));
+            match meant {
                 Some(meant) => text!(
                     "it asks for ",
                     describe_condition(condition),
@@ -4556,7 +4582,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 && (statement.effect == Effect::Deny
                     || !(statement.principals.aws.iter()).any(|p| has_wildcard(p) || is_opaque(p))) =>
         {
-            unsent.meant().map(|meant| {
+            (unsent.meant().map(Cow::Borrowed)).or_else(|| claim_meant(statement, &condition.key).map(Cow::Owned)).map(|meant| {
                 text!(
                     "write the key as AWS names it: ",
                     meant,
