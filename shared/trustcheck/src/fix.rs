@@ -3138,9 +3138,10 @@ fn drop_wildcards(
         } else {
             let (kind, principals) = to_fill_in(s);
             // A provider in place of the role sessions that carried its claims (role chaining,
-            // `sts:AssumeRole`): who gets in changes, and the reader is told so.
-            let federated_action = |a: &String| crate::pattern::glob(a, "sts:AssumeRoleWith*", true);
-            let provider_instead = kind == "Federated" && !s.not_action && !s.actions.iter().any(federated_action);
+            // `sts:AssumeRole` or a pattern that covers it): who gets in changes, and the reader
+            // is told so.
+            let names_assume_role = s.actions.iter().any(|a| crate::pattern::glob(a, ASSUME_ROLE, true));
+            let provider_instead = kind == "Federated" && names_assume_role != s.not_action;
             // A provider or service to fill in beside one of its kind the statement names (a
             // SAML provider's placeholder beside Okta) invites adding one that never existed:
             // the named one is whom the wildcard's actions and conditions were for.
@@ -5843,6 +5844,16 @@ mod tests {
                 .any(|step| step.contains("(role chaining); this policy trusts the provider itself instead")),
             "{steps:?}"
         );
+        // So with an action pattern that covers sts:AssumeRole.
+        for actions in [r#""Action":"sts:*""#, r#""Action":"*""#, r#""Action":"sts:Assume*""#] {
+            let chained = CHAINED.replace(r#""Action":"sts:AssumeRole""#, actions);
+            let evaluation = crate::evaluate(&chained, &unused, &RuleParams::default());
+            let steps = evaluation.suggested_policy.expect("a suggestion").before_applying;
+            assert!(
+                steps.iter().any(|step| step.contains("(role chaining)")),
+                "{actions}: {steps:?}"
+            );
+        }
         // Whom the suggestion trusts in a wildcard's place: a role to fill in, not a service, for a
         // source key under `…IfExists` (callers that send none meet it); nobody new beside named
         // principals for an unguarded wildcard (it was everyone's); the partner's account for an
