@@ -4716,6 +4716,9 @@ pub(crate) fn holds_for_every_admitted(
                 && crate::validity::is_web_identity_provider(p)
                 && holds_for_another_issuers_key(&oidc_host(p), c)
         })
+        // Every Cognito token's amr has a value besides `authenticated` (a guest's
+        // `unauthenticated`, a signed-in identity's provider).
+        || every_caller(&|(kind, p)| kind == PrincipalKind::Federated && every_amr_has_another_value(&oidc_host(p), c))
         // Exceptions no token of the callers' providers has (`StringNotLike …:sub
         // repo:acme/app:ref:main`: GitHub writes `ref:refs/heads/main`).
         || (c.operator.is_negated()
@@ -4737,6 +4740,26 @@ pub(crate) fn holds_for_every_admitted(
         || (crate::evaluate::private_source_ip(c) == Some(true) && callers_are_iam_principals())
         // A negated source ARN of a kind the callers never send (a Scheduler schedule's).
         || (c.operator.is_negated() && callers_are_services(&|service| crate::validity::sends_none_of(c, service)))
+}
+
+/// `ForAnyValue:StringNotLike cognito-identity.amazonaws.com:amr authenticated` (or another
+/// negated string comparison) of a Cognito identity pool's tokens: it holds for each, as every
+/// token's amr has a value other than `authenticated` (a guest's is `unauthenticated`, a
+/// signed-in identity's names its provider beside `authenticated`).
+fn every_amr_has_another_value(host: &str, c: &Condition) -> bool {
+    let Operator::Known {
+        base,
+        set: Some(SetQualifier::ForAnyValue),
+        ..
+    } = c.operator
+    else {
+        return false;
+    };
+    base.negated_string_comparison().is_some()
+        && is_cognito(host)
+        && strip_prefix_ignore_case(&c.key, host).is_some_and(|claim| claim.eq_ignore_ascii_case(":amr"))
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| v.eq_ignore_ascii_case("authenticated"))
 }
 
 /// Whether every caller `allow` admits (of `only`, when given) sends `key`: a service its source
