@@ -939,7 +939,8 @@ const DOCUMENTED_BY_LENGTH: [u128; 48] = {
 fn is_documented(key: &str) -> bool {
     let mut candidates = DOCUMENTED_BY_LENGTH.get(key.len()).copied().unwrap_or(0);
     while candidates != 0 {
-        if DOCUMENTED_KEYS[candidates.trailing_zeros() as usize].eq_ignore_ascii_case(key) {
+        let candidate = DOCUMENTED_KEYS.get(candidates.trailing_zeros() as usize);
+        if candidate.is_some_and(|k| k.eq_ignore_ascii_case(key)) {
             return true;
         }
         candidates &= candidates - 1;
